@@ -119,7 +119,7 @@ Engine::Engine(asio::io_context& io, EngineOptions options, const Clock& clock)
       options_(std::move(options)),
       clock_(clock),
       curl_(io),
-      rules_timer_(io),
+      wheel_(io, clock),
       silences_(dispatch::SilencesOptions{}, registry_.get()),
       nflog_(120 * kHour, registry_.get()),
       dispatch_scheduler_(io, clock),
@@ -145,21 +145,20 @@ Engine::Engine(asio::io_context& io, EngineOptions options, const Clock& clock)
                               .Add({});
 
   scrape_ = std::make_unique<scrape::ScrapeManager>(
-      io_, curl_, [this] { return head_.appender(); }, *registry_, clock_);
+      io_, curl_, wheel_, [this] { return head_.appender(); }, *registry_, clock_);
   rules_ = std::make_unique<rules::Manager>(
       rules::RuleStorage{&head_, [this] { return head_.appender(); }},
       [this](std::vector<Alert> alerts, Timestamp now) {
         if (am_sender_) am_sender_->send(alerts);
         if (dispatcher_) dispatcher_->put(std::move(alerts), now);
       },
-      *registry_, rules_options(options_),
+      wheel_, *registry_, rules_options(options_),
       [this](std::function<void()> f) { asio::post(workers_, std::move(f)); },
       [this](std::function<void()> f) { asio::post(io_, std::move(f)); });
   am_sender_ = std::make_unique<dispatch::AlertmanagerSender>(curl_, *registry_);
 }
 
 Engine::~Engine() {
-  rules_timer_.cancel();
   persist_timer_.cancel();
   retention_timer_.cancel();
   if (dispatcher_) dispatcher_->stop();
@@ -189,18 +188,6 @@ std::vector<std::unique_ptr<notifiers::Notifier>> Engine::make_notifiers(
 void Engine::record_reload(bool ok) {
   reload_success_->Set(ok ? 1 : 0);
   if (ok) reload_success_time_->Set(static_cast<double>(clock_.now()) / 1000.0);
-}
-
-void Engine::schedule_rules() {
-  auto due = rules_->next_due();
-  if (!due) return;
-  Duration wait = std::max<Duration>(0, *due - clock_.now());
-  rules_timer_.expires_after(std::chrono::milliseconds(wait));
-  rules_timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    rules_->tick(clock_.now());
-    schedule_rules();
-  });
 }
 
 void Engine::load_state() {
@@ -348,8 +335,7 @@ Status Engine::apply(std::shared_ptr<LoadedConfig> cfg) {
     return st;
   }
   am_sender_->apply(std::move(cfg->alertmanagers));
-  rules_->apply(std::move(cfg->rules), clock_.now());
-  schedule_rules();
+  rules_->apply(std::move(cfg->rules));
   return {};
 }
 
@@ -391,10 +377,10 @@ void Engine::reload(std::function<void(Status)> done) {
 void Engine::shutdown() {
   ready_ = false;
   if (server_) server_->stop();
-  rules_timer_.cancel();
   persist_timer_.cancel();
   retention_timer_.cancel();
   scrape_->stop();  // stale markers for every scraped series
+  rules_->stop();   // no further evaluations
   if (dispatcher_) dispatcher_->stop();
   persist_state(true);
 }

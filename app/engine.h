@@ -21,6 +21,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include "engine/common/job_scheduler.h"
 #include "engine/common/result.h"
 #include "engine/common/time.h"
 #include "engine/dispatch/alertmanager_sender.h"
@@ -83,7 +84,6 @@ class Engine {
   void register_routes();
   Status apply(std::shared_ptr<LoadedConfig> cfg);
   void record_reload(bool ok);
-  void schedule_rules();
   std::vector<std::unique_ptr<notifiers::Notifier>> make_notifiers(const config::Receiver& r);
   // Loads silences and the notification log from --storage.path (start-up only).
   void load_state();
@@ -111,10 +111,11 @@ class Engine {
 
   // Outbound HTTP (scrapes, notifications): one libcurl-multi client on the I/O loop.
   http::CurlClient curl_;
+  // One timer wheel on one steady_timer schedules every scrape and every rule group.
+  WheelScheduler wheel_;
   // Pipeline stages, in data-flow order. Declared after what they use, so destroyed first.
   std::unique_ptr<scrape::ScrapeManager> scrape_;
   std::unique_ptr<rules::Manager> rules_;
-  boost::asio::steady_timer rules_timer_;
   // Dispatch: silences and the notification log are the app's (it persists them).
   dispatch::Silences silences_;
   dispatch::NotificationLog nflog_;

@@ -30,6 +30,21 @@ class Inliner {
       secret(h.authorization->credentials_file, h.authorization->credentials,
              key + ".authorization.credentials_file");
     }
+    tls(h.tls_config, key + ".tls_config");
+  }
+  // TLS files keep their names (for printing) and gain their content.
+  void tls(config::TlsConfig& t, const std::string& key) {
+    if (!t.ca_file.empty()) {
+      if (auto text = read(t.ca_file, key + ".ca_file", false)) t.ca_file_content = std::move(*text);
+    }
+    if (!t.cert_file.empty()) {
+      if (auto text = read(t.cert_file, key + ".cert_file", false)) t.cert_file_content = std::move(*text);
+    }
+    if (!t.key_file.empty()) {
+      if (auto text = read(t.key_file, key + ".key_file", false)) {
+        t.key_file_content = config::Secret(std::move(*text));
+      }
+    }
   }
   Status status() const {
     if (errors_.empty()) return {};
@@ -37,7 +52,8 @@ class Inliner {
   }
 
  private:
-  std::optional<std::string> read(const std::string& path, const std::string& key) {
+  std::optional<std::string> read(const std::string& path, const std::string& key,
+                                  bool trim = true) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       errors_ += (errors_.empty() ? "" : "\n") + key + ": cannot read " + path;
@@ -46,6 +62,7 @@ class Inliner {
     std::ostringstream ss;
     ss << in.rdbuf();
     std::string s = ss.str();
+    if (!trim) return s;
     auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
     while (!s.empty() && space(s.back())) s.pop_back();
     size_t start = 0;
@@ -88,6 +105,7 @@ Status inline_secret_files(config::Config& c) {
       std::string key = base + ".email_configs[" + std::to_string(i) + "]";
       in.secret(e.auth_password_file, e.auth_password, key + ".auth_password_file");
       in.secret(e.auth_secret_file, e.auth_secret, key + ".auth_secret_file");
+      in.tls(e.tls_config, key + ".tls_config");
     }
     for (size_t i = 0; i < r.pagerduty_configs.size(); ++i) {
       auto& p = r.pagerduty_configs[i];

@@ -5,7 +5,8 @@
 // all while it loads a configuration on the blocking pool and keeps the values inline, so the
 // stages that apply the configuration on the I/O thread never touch the disk. A missing or
 // unreadable file fails the load (or reload) naming the file and the key; rotating a secret file
-// takes a reload. TLS certificate files are left to the HTTP client.
+// takes a reload. TLS ca/cert/key files are read too: their names stay (for printing) and their
+// contents go to TlsConfig's *_file_content, which the HTTP client uses instead of the files.
 #pragma once
 
 #include "engine/common/result.h"

@@ -10,7 +10,7 @@
 #include "notifiers/classify.h"
 #include "notifiers/email_message.h"
 #include "notifiers/fallback.h"
-#include "notifiers/http_options.h"
+#include "engine/config/http_options.h"
 #include "notifiers/http_send.h"
 
 namespace tocsin::notifiers {
@@ -69,9 +69,9 @@ Result<std::unique_ptr<EmailNotifier>> EmailNotifier::create(const config::Email
   if (split_host_port(c.smarthost).second.empty()) {
     return invalid_argument("email: smarthost " + c.smarthost + " has no port");
   }
-  auto password = resolve_secret(c.auth_password, c.auth_password_file, "email auth_password_file");
+  auto password = config::resolve_secret(c.auth_password, c.auth_password_file, "email auth_password_file");
   if (!password) return tl::unexpected(password.error());
-  auto secret = resolve_secret(c.auth_secret, c.auth_secret_file, "email auth_secret_file");
+  auto secret = config::resolve_secret(c.auth_secret, c.auth_secret_file, "email auth_secret_file");
   if (!secret) return tl::unexpected(secret.error());
   config::EmailConfig conf = c;
   conf.headers.try_emplace("Subject", "{{ template \"email.default.subject\" . }}");
@@ -125,7 +125,7 @@ void EmailNotifier::notify(const Notification& n, std::function<void(NotifyResul
             (config_.hello.empty() ? "localhost" : config_.hello);
   req.body = build_email_message(content);
   req.timeout = kDefaultNotifyTimeout;
-  req.tls = tls_options(config_.tls_config);
+  req.tls = config::tls_options(config_.tls_config);
   http::SmtpRequest smtp;
   smtp.mail_from = "<" + (*from_addrs)[0] + ">";
   for (const auto& a : *to_addrs) smtp.mail_rcpt.push_back("<" + a + ">");

@@ -27,7 +27,7 @@ Result<std::unique_ptr<PagerdutyNotifier>> PagerdutyNotifier::create(
     const config::PagerdutyConfig& c, const NotifierDeps& deps) {
   if (!deps.client) return invalid_argument("pagerduty: no HTTP client");
   if (!deps.templates) return invalid_argument("pagerduty: no templates");
-  auto key = resolve_secret(c.routing_key, c.routing_key_file, "pagerduty routing_key_file");
+  auto key = config::resolve_secret(c.routing_key, c.routing_key_file, "pagerduty routing_key_file");
   if (!key) return tl::unexpected(key.error().with_context("pagerduty"));
   if (key->empty()) {
     if (!c.service_key.empty() || !c.service_key_file.empty()) {
@@ -35,7 +35,7 @@ Result<std::unique_ptr<PagerdutyNotifier>> PagerdutyNotifier::create(
     }
     return invalid_argument("pagerduty: no routing_key");
   }
-  auto http = resolve_http_options(c.http_config);
+  auto http = config::resolve_http_options(c.http_config);
   if (!http) return tl::unexpected(http.error().with_context("pagerduty"));
   config::PagerdutyConfig conf = c;
   if (conf.url.empty()) conf.url = "https://events.pagerduty.com/v2/enqueue";

@@ -10,7 +10,7 @@
 
 #include "engine/config/config.h"
 #include "notifiers/deps.h"
-#include "notifiers/http_options.h"
+#include "engine/config/http_options.h"
 #include "notifiers/notifier.h"
 
 namespace tocsin::notifiers {
@@ -25,14 +25,14 @@ class PagerdutyNotifier final : public Notifier {
   void notify(const Notification& n, std::function<void(NotifyResult)> done) override;
 
  private:
-  PagerdutyNotifier(config::PagerdutyConfig c, std::string routing_key, HttpOptions http,
+  PagerdutyNotifier(config::PagerdutyConfig c, std::string routing_key, config::HttpOptions http,
                     NotifierDeps deps)
       : config_(std::move(c)), routing_key_(std::move(routing_key)), http_(std::move(http)),
         deps_(std::move(deps)) {}
 
   config::PagerdutyConfig config_;
   std::string routing_key_;  // as configured (may be a template)
-  HttpOptions http_;
+  config::HttpOptions http_;
   NotifierDeps deps_;
 };
 

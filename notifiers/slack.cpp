@@ -9,9 +9,9 @@ Result<std::unique_ptr<SlackNotifier>> SlackNotifier::create(const config::Slack
                                                               const NotifierDeps& deps) {
   if (!deps.client) return invalid_argument("slack: no HTTP client");
   if (!deps.templates) return invalid_argument("slack: no templates");
-  auto http = resolve_http_options(c.http_config);
+  auto http = config::resolve_http_options(c.http_config);
   if (!http) return tl::unexpected(http.error().with_context("slack"));
-  auto token = resolve_secret(c.app_token, c.app_token_file, "slack app_token_file");
+  auto token = config::resolve_secret(c.app_token, c.app_token_file, "slack app_token_file");
   if (!token) return tl::unexpected(token.error().with_context("slack"));
   std::string url;
   if (!token->empty()) {
@@ -19,7 +19,7 @@ Result<std::unique_ptr<SlackNotifier>> SlackNotifier::create(const config::Slack
     url = c.app_url.empty() ? "https://slack.com/api/chat.postMessage" : c.app_url;
     http->authorization = http::AuthorizationHeader{"Bearer", *token};
   } else {
-    auto u = resolve_secret(c.api_url, c.api_url_file, "slack api_url_file");
+    auto u = config::resolve_secret(c.api_url, c.api_url_file, "slack api_url_file");
     if (!u) return tl::unexpected(u.error().with_context("slack"));
     url = *u;
   }

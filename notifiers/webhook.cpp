@@ -8,10 +8,10 @@ namespace tocsin::notifiers {
 Result<std::unique_ptr<WebhookNotifier>> WebhookNotifier::create(const config::WebhookConfig& c,
                                                                   const NotifierDeps& deps) {
   if (!deps.client) return invalid_argument("webhook: no HTTP client");
-  auto url = resolve_secret(c.url, c.url_file, "webhook url_file");
+  auto url = config::resolve_secret(c.url, c.url_file, "webhook url_file");
   if (!url) return tl::unexpected(url.error().with_context("webhook"));
   if (url->empty()) return invalid_argument("webhook: no url");
-  auto http = resolve_http_options(c.http_config);
+  auto http = config::resolve_http_options(c.http_config);
   if (!http) return tl::unexpected(http.error().with_context("webhook"));
   return std::unique_ptr<WebhookNotifier>(new WebhookNotifier(c, *url, *http, deps));
 }

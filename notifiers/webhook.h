@@ -8,7 +8,7 @@
 
 #include "engine/config/config.h"
 #include "notifiers/deps.h"
-#include "notifiers/http_options.h"
+#include "engine/config/http_options.h"
 #include "notifiers/notifier.h"
 
 namespace tocsin::notifiers {
@@ -24,12 +24,12 @@ class WebhookNotifier final : public Notifier {
   void notify(const Notification& n, std::function<void(NotifyResult)> done) override;
 
  private:
-  WebhookNotifier(config::WebhookConfig c, std::string url, HttpOptions http, NotifierDeps deps)
+  WebhookNotifier(config::WebhookConfig c, std::string url, config::HttpOptions http, NotifierDeps deps)
       : config_(std::move(c)), url_(std::move(url)), http_(std::move(http)), deps_(std::move(deps)) {}
 
   config::WebhookConfig config_;
   std::string url_;
-  HttpOptions http_;
+  config::HttpOptions http_;
   NotifierDeps deps_;
 };
 

@@ -1,5 +1,5 @@
-// TimerWheel: schedules periodic jobs (scrapes, rule groups) on a hashed timer wheel, and
-// WheelScheduler, the thin Asio driver that fires it from one steady_timer.
+// TimerWheel: schedules periodic jobs (scrapes, rule groups) on a hashed timer wheel. The
+// schedulers that hand the turns out (engine/common/job_scheduler.h) are built on it.
 //
 // Phase. A job runs at the times t with t % interval == hash(key) % interval, on absolute time,
 // as Prometheus spreads scrapes: targets with different keys spread over the interval instead of
@@ -16,20 +16,14 @@
 // plain numbers. Slots are `tick` ms wide; a job sits in slot (due / tick) % slots and is only
 // taken when its due time has passed, so intervals longer than one rotation work.
 //
-// Threads: neither class is thread-safe. WheelScheduler lives on the I/O thread: construct,
-// add/remove/finished and destroy there; job callbacks run there and must not block.
+// Threads: not thread-safe; its owner (a scheduler on the I/O thread) is its only user.
 #pragma once
 
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "engine/common/time.h"
 
@@ -92,36 +86,6 @@ class TimerWheel {
   std::unordered_map<JobId, Job> jobs_;
   std::int64_t cursor_ = -1;  // next tick to visit; -1 before the first advance
   JobId next_id_ = 1;
-};
-
-// Drives a TimerWheel from a steady_timer on the io_context, reading `clock` for `now`. A job's
-// callback gets its id and the turn's scheduled time; the job must call finished(id) when its
-// (possibly asynchronous) run ends.
-class WheelScheduler {
- public:
-  using Run = std::function<void(JobId, Timestamp due)>;
-
-  WheelScheduler(boost::asio::io_context& io, const Clock& clock, Duration tick = 10);
-  ~WheelScheduler();
-  WheelScheduler(const WheelScheduler&) = delete;
-  WheelScheduler& operator=(const WheelScheduler&) = delete;
-
-  JobId add(std::string_view key, Duration interval, Run run);
-  void remove(JobId id);
-  void finished(JobId id);
-  const TimerWheel& wheel() const { return wheel_; }
-
- private:
-  void rearm();
-  void fire();
-
-  boost::asio::io_context& io_;
-  const Clock& clock_;
-  TimerWheel wheel_;
-  boost::asio::steady_timer timer_;
-  std::unordered_map<JobId, Run> runs_;
-  std::optional<Timestamp> armed_for_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace tocsin

@@ -66,6 +66,11 @@ struct TlsConfig {
   bool insecure_skip_verify = false;
   std::string min_version;  // "TLS10".."TLS13", "" = library default
   std::string max_version;
+  // What the engine read from ca_file, cert_file and key_file while loading
+  // (app/secret_files.cpp), so no TLS file is read on the I/O thread. Not YAML keys; not printed.
+  std::string ca_file_content;
+  std::string cert_file_content;
+  Secret key_file_content;
 };
 
 struct HttpClientConfig {

@@ -10,7 +10,7 @@
 #include <prometheus/registry.h>
 
 #include "engine/common/log.h"
-#include "notifiers/http_options.h"
+#include "engine/config/http_options.h"
 
 namespace tocsin::dispatch {
 
@@ -67,7 +67,7 @@ Result<AlertmanagerPlan> prepare_alertmanagers(const config::AlertingConfig& ale
     set.alert_relabel = std::move(*ar);
     auto tr = scrape::compile(t.relabel_configs);
     if (!tr) return tl::unexpected(tr.error().with_context(where));
-    auto http_options = notifiers::resolve_http_options(t.http);
+    auto http_options = config::resolve_http_options(t.http);
     if (!http_options) return tl::unexpected(http_options.error().with_context(where));
 
     http::HttpRequest base;

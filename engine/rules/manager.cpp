@@ -24,13 +24,15 @@ RulesConfig RulesConfig::from(const config::Config& cfg) {
   return r;
 }
 
-Manager::Manager(RuleStorage storage, AlertSink sink, prometheus::Registry& registry,
-                 ManagerOptions options, Executor worker, Executor home)
+Manager::Manager(RuleStorage storage, AlertSink sink, JobScheduler& scheduler,
+                 prometheus::Registry& registry, ManagerOptions options, Executor worker,
+                 Executor home)
     : storage_(std::move(storage)),
       sink_(std::move(sink)),
       options_(std::move(options)),
       worker_(std::move(worker)),
       home_(std::move(home)),
+      scheduler_(scheduler),
       evaluations_(prometheus::BuildCounter()
                        .Name("tocsin_rule_evaluations_total")
                        .Help("The total number of rule evaluations.")
@@ -61,7 +63,10 @@ Manager::Manager(RuleStorage storage, AlertSink sink, prometheus::Registry& regi
   alerts_.Add({{"state", "firing"}}).Set(0);
 }
 
-Manager::~Manager() { *alive_ = false; }
+Manager::~Manager() {
+  *alive_ = false;
+  for (const auto& [key, e] : entries_) scheduler_.remove(e.job);
+}
 
 Result<LoadedRules> Manager::load(const RulesConfig& config, const ManagerOptions& options) {
   LoadedRules out;
@@ -81,10 +86,10 @@ Result<LoadedRules> Manager::load(const RulesConfig& config, const ManagerOption
   return out;
 }
 
-Status Manager::apply(const RulesConfig& config, Timestamp now) {
+Status Manager::apply(const RulesConfig& config) {
   auto loaded = load(config, options_);
   if (!loaded) return tl::unexpected(loaded.error());
-  apply(std::move(*loaded), now);
+  apply(std::move(*loaded));
   return {};
 }
 
@@ -110,7 +115,7 @@ void Manager::drop_metrics(const std::string& key) {
   metrics_.erase(it);
 }
 
-void Manager::apply(LoadedRules rules, Timestamp now) {
+void Manager::apply(LoadedRules rules) {
   std::vector<Label> ext;
   for (const auto& [k, v] : rules.config.external_labels) ext.push_back({k, v});
   external_labels_ = Labels::from_unsorted(std::move(ext));
@@ -143,18 +148,18 @@ void Manager::apply(LoadedRules rules, Timestamp now) {
           } else {
             group->copy_state_from(*old->second.group);
           }
-          wheel_.remove(old->second.job);
+          scheduler_.remove(old->second.job);
           if (old->second.running) retiring_.push_back(old->second.group);
           entries_.erase(old);
         }
-        e.job = wheel_.add(key, group->interval(), now);
+        e.job = schedule(key, group->interval());
         next[key] = std::move(e);
       }
       order.push_back(key);
     }
   }
   for (auto& [key, e] : entries_) {  // groups that are gone
-    wheel_.remove(e.job);
+    scheduler_.remove(e.job);
     if (e.running) retiring_.push_back(e.group);
     drop_metrics(key);
   }
@@ -163,31 +168,43 @@ void Manager::apply(LoadedRules rules, Timestamp now) {
   update_alert_gauges();
 }
 
-void Manager::tick(Timestamp now) {
-  for (const DueJob& due : wheel_.advance(now)) {
-    for (auto& [key, e] : entries_) {
-      if (e.job != due.id) continue;
-      if (e.copy_from) {  // the group it replaces is still evaluating: skip this turn
-        auto& m = metrics_for(key);
-        m.missed->Increment();
-        m.iterations->Increment();
-        wheel_.finished(e.job);
-        break;
-      }
-      start(e, due.due);
-      break;
-    }
-  }
-  // Turns the wheel skipped (busy or late) count as missed iterations.
+void Manager::stop() {
   for (auto& [key, e] : entries_) {
-    JobStats st = wheel_.stats(e.job);
-    std::uint64_t missed = st.skipped_busy + st.skipped_late;
-    if (missed > e.missed_reported) {
-      auto& m = metrics_for(key);
-      m.missed->Increment(static_cast<double>(missed - e.missed_reported));
-      m.iterations->Increment(static_cast<double>(missed - e.missed_reported));
-      e.missed_reported = missed;
-    }
+    scheduler_.remove(e.job);
+    e.job = 0;
+  }
+}
+
+JobId Manager::schedule(const std::string& key, Duration interval) {
+  return scheduler_.add(key, interval, [this, key](JobId id, Timestamp due) {
+    on_turn(key, id, due);
+  });
+}
+
+void Manager::on_turn(const std::string& key, JobId id, Timestamp due) {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.job != id) return;
+  Entry& e = it->second;
+  report_missed(key, e);
+  if (e.copy_from) {  // the group it replaces is still evaluating: skip this turn
+    auto& m = metrics_for(key);
+    m.missed->Increment();
+    m.iterations->Increment();
+    scheduler_.finished(e.job);
+    return;
+  }
+  start(e, due);
+}
+
+// Turns the scheduler skipped (busy or late) count as missed iterations.
+void Manager::report_missed(const std::string& key, Entry& e) {
+  JobStats st = scheduler_.stats(e.job);
+  std::uint64_t missed = st.skipped_busy + st.skipped_late;
+  if (missed > e.missed_reported) {
+    auto& m = metrics_for(key);
+    m.missed->Increment(static_cast<double>(missed - e.missed_reported));
+    m.iterations->Increment(static_cast<double>(missed - e.missed_reported));
+    e.missed_reported = missed;
   }
 }
 
@@ -211,7 +228,8 @@ void Manager::finish(const std::shared_ptr<Group>& g, GroupEvalResult r, Timesta
   bool current = it != entries_.end() && it->second.group == g;
   if (current) {
     it->second.running = false;
-    wheel_.finished(it->second.job);
+    scheduler_.finished(it->second.job);
+    report_missed(key, it->second);
     auto& m = metrics_for(key);
     m.evaluations->Increment(r.evaluations);
     m.failures->Increment(r.failures);

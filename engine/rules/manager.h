@@ -1,11 +1,11 @@
 // Manager: runs the rule groups of the configuration (Prometheus' rules/manager.go).
 //
-// Scheduling: each group is a job on a TimerWheel (engine/common/timer_wheel.h) keyed by
-// "file;group", so it runs at a stable phase within its interval. Whoever owns the I/O loop
-// calls tick(now) — at next_due(), or from a WheelScheduler job — and tick() hands the due
-// groups to the worker executor. A group still evaluating when its next turn comes skips that
-// turn; turns lost because time jumped are skipped too; both are counted in
-// tocsin_rule_group_iterations_missed_total.
+// Scheduling: each group is a job keyed by "file;group" on the JobScheduler it is given
+// (engine/common/job_scheduler.h) — in the engine the same wheel as every scrape — so it runs at
+// a stable phase within its interval. On its turn the group goes to the worker executor. A group
+// still evaluating when its next turn comes skips that turn; turns lost because time jumped are
+// skipped too; both are counted in tocsin_rule_group_iterations_missed_total (when the group
+// next starts or finishes).
 //
 // Evaluation runs on the worker (the evaluator is CPU-bound; never the I/O thread). When it
 // finishes, the result is posted back through the `home` executor, where metrics are updated
@@ -17,8 +17,9 @@
 // labels (and their series, for stale markers). A group removed or replaced while it evaluates
 // hands its state over when that evaluation ends.
 //
-// Threads: construct, tick(), apply(), groups(), and destroy on the home thread (the I/O
-// thread). Group and rule accessors are safe from any thread.
+// Threads: construct, apply(), groups(), and destroy on the home thread (the I/O thread, the
+// scheduler's thread). Group and rule accessors are safe from any thread. The scheduler
+// outlives the manager.
 #pragma once
 
 #include <functional>
@@ -33,7 +34,7 @@
 #include <prometheus/registry.h>
 
 #include "engine/common/result.h"
-#include "engine/common/timer_wheel.h"
+#include "engine/common/job_scheduler.h"
 #include "engine/config/config.h"
 #include "engine/model/alert.h"
 #include "engine/rules/group.h"
@@ -75,23 +76,22 @@ struct LoadedRules {
 
 class Manager {
  public:
-  Manager(RuleStorage storage, AlertSink sink, prometheus::Registry& registry,
-          ManagerOptions options = {}, Executor worker = run_inline, Executor home = run_inline);
+  Manager(RuleStorage storage, AlertSink sink, JobScheduler& scheduler,
+          prometheus::Registry& registry, ManagerOptions options = {},
+          Executor worker = run_inline, Executor home = run_inline);
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
 
   // Reads every rule file (blocking). Errors list every problem, one per line.
   static Result<LoadedRules> load(const RulesConfig& config, const ManagerOptions& options);
-  // Swaps the loaded groups in at `now` (new groups get their first turn on their phase).
-  void apply(LoadedRules rules, Timestamp now);
+  // Swaps the loaded groups in (new groups get their first turn on their phase).
+  void apply(LoadedRules rules);
   // load() + apply(); on error nothing changes.
-  Status apply(const RulesConfig& config, Timestamp now);
+  Status apply(const RulesConfig& config);
 
-  // Starts the groups whose turn is due at `now`.
-  void tick(Timestamp now);
-  // When tick() next has something to do.
-  std::optional<Timestamp> next_due() const { return wheel_.next_due(); }
+  // Takes every group off the scheduler (shutdown); an evaluation in flight still finishes.
+  void stop();
 
   // The running groups in file and file order (snapshot; the groups stay valid while held).
   std::vector<std::shared_ptr<const Group>> groups() const;
@@ -108,6 +108,9 @@ class Manager {
   };
   struct GroupMetrics;
 
+  JobId schedule(const std::string& key, Duration interval);
+  void on_turn(const std::string& key, JobId id, Timestamp due);
+  void report_missed(const std::string& key, Entry& e);
   void start(Entry& e, Timestamp due);
   void finish(const std::shared_ptr<Group>& g, GroupEvalResult r, Timestamp due);
   void update_alert_gauges();
@@ -119,8 +122,8 @@ class Manager {
   ManagerOptions options_;
   Executor worker_;
   Executor home_;
+  JobScheduler& scheduler_;
   Labels external_labels_;
-  TimerWheel wheel_{100, 4096};
   std::vector<std::string> order_;          // group keys in file order
   std::map<std::string, Entry> entries_;     // by "file;name"
   std::vector<std::shared_ptr<Group>> retiring_;  // removed while running

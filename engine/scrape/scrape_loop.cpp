@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <unordered_set>
 
+#include "engine/config/http_options.h"
 #include "parser/exposition/content_type.h"
 #include "parser/exposition/parser.h"
 
@@ -18,16 +18,6 @@ constexpr std::string_view kReportNames[5] = {"up", "scrape_duration_seconds",
                                               "scrape_series_added"};
 
 std::string truncate50(std::string_view s) { return std::string(s.substr(0, 50)); }
-
-Result<std::string> read_secret_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return invalid_argument("unable to read " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 std::string format_seconds(Duration d) {
   char buf[32];
@@ -62,45 +52,10 @@ Result<std::shared_ptr<const ScrapeOptions>> make_scrape_options(const config::S
   if (!rules) return tl::unexpected(rules.error().with_context("metric_relabel_configs"));
   o->metric_relabel = std::move(*rules);
 
+  auto http = config::resolve_http_options(c.http);
+  if (!http) return tl::unexpected(http.error());
   http::HttpRequest& r = o->request;
-  const config::HttpClientConfig& h = c.http;
-  if (h.basic_auth) {
-    http::BasicAuthCredentials b{h.basic_auth->username, h.basic_auth->password.reveal()};
-    if (!h.basic_auth->username_file.empty()) {
-      auto u = read_secret_file(h.basic_auth->username_file);
-      if (!u) return tl::unexpected(u.error());
-      b.username = *u;
-    }
-    if (!h.basic_auth->password_file.empty()) {
-      auto p = read_secret_file(h.basic_auth->password_file);
-      if (!p) return tl::unexpected(p.error());
-      b.password = *p;
-    }
-    r.basic_auth = b;
-  }
-  if (h.authorization) {
-    http::AuthorizationHeader a{h.authorization->type, h.authorization->credentials.reveal()};
-    if (!h.authorization->credentials_file.empty()) {
-      auto cr = read_secret_file(h.authorization->credentials_file);
-      if (!cr) return tl::unexpected(cr.error());
-      a.credentials = *cr;
-    }
-    r.authorization = a;
-  }
-  const config::TlsConfig& t = h.tls_config;
-  r.tls.ca_file = t.ca_file;
-  r.tls.cert_file = t.cert_file;
-  r.tls.key_file = t.key_file;
-  r.tls.ca_pem = t.ca;
-  r.tls.cert_pem = t.cert;
-  r.tls.key_pem = t.key.reveal();
-  r.tls.server_name = t.server_name;
-  r.tls.insecure_skip_verify = t.insecure_skip_verify;
-  r.proxy_url = h.proxy_url;
-  r.no_proxy = h.no_proxy;
-  r.proxy_from_environment = h.proxy_from_environment;
-  r.follow_redirects = h.follow_redirects;
-  r.enable_http2 = h.enable_http2;
+  http->apply(r);
   r.user_agent = "tocsin/0.1";
   return std::shared_ptr<const ScrapeOptions>(std::move(o));
 }
@@ -176,12 +131,20 @@ void ScrapeLoop::on_response(Timestamp ts, std::chrono::steady_clock::time_point
     app->rollback();
     app = appenders_();
     append_stale(*app, ts, /*with_report=*/false);
+    for (const Labels& l : inherited_) app->add(l, ts, storage::stale_nan());
     last_series_.clear();
     counts = Counts{};
   } else {
     // Series of the previous scrape missing from this one end here.
     for (Entry* e : last_series_) {
       if (e->seen != iteration_) app->add(e->labels, ts, storage::stale_nan());
+    }
+    if (!inherited_.empty()) {
+      std::unordered_set<std::uint64_t> written;
+      for (const Entry* e : cur_series_) written.insert(e->labels.fingerprint());
+      for (const Labels& l : inherited_) {
+        if (written.count(l.fingerprint()) == 0) app->add(l, ts, storage::stale_nan());
+      }
     }
     last_series_.swap(cur_series_);
     // Forget what this scrape did not see (its stale marker, if due, is written above).
@@ -190,6 +153,7 @@ void ScrapeLoop::on_response(Timestamp ts, std::chrono::steady_clock::time_point
     }
   }
   cur_series_.clear();
+  inherited_.clear();
   append_report(*app, ts, !failure, duration, counts);
   if (auto st = app->commit(); !st) {
     // Out-of-order or duplicate samples: Prometheus counts and logs them; the scrape stands.
@@ -318,12 +282,39 @@ void ScrapeLoop::stop(Timestamp now) {
     client_.cancel(*in_flight_);
     in_flight_.reset();
   }
-  if (last_series_.empty() && !reported_) return;
+  if (last_series_.empty() && !reported_ && inherited_.empty()) return;
   auto app = appenders_();
-  append_stale(*app, std::max(now, last_report_ts_ + 1), /*with_report=*/true);
+  const Timestamp at = std::max(now, last_report_ts_ + 1);
+  append_stale(*app, at, /*with_report=*/true);
+  for (const Labels& l : inherited_) app->add(l, at, storage::stale_nan());
   (void)app->commit();
   last_series_.clear();
+  inherited_.clear();
   reported_ = false;
+}
+
+void ScrapeLoop::take_over(ScrapeLoop& old, bool same_series_options) {
+  if (old.in_flight_) {
+    old.client_.cancel(*old.in_flight_);
+    old.in_flight_.reset();
+  }
+  if (same_series_options) {
+    // Moving the map keeps its nodes, so the Entry pointers stay valid.
+    cache_ = std::move(old.cache_);
+    last_series_ = std::move(old.last_series_);
+    iteration_ = old.iteration_;
+    inherited_ = std::move(old.inherited_);
+  } else {
+    inherited_ = std::move(old.inherited_);
+    for (const Entry* e : old.last_series_) inherited_.push_back(e->labels);
+  }
+  old.cache_.clear();
+  old.last_series_.clear();
+  old.inherited_.clear();
+  reported_ = old.reported_;
+  last_report_ts_ = old.last_report_ts_;
+  status_ = old.status_;
+  old.reported_ = false;
 }
 
 }  // namespace tocsin::scrape

@@ -18,6 +18,13 @@
 // scrape to the next gets a stale marker; stop() marks every series of the target stale.
 // Series with an exposed timestamp are left out of staleness (as Prometheus, by default).
 //
+// Reload. When its job's configuration changes, the loop that replaces this one for the same
+// target calls take_over(): the series of the last scrape pass to it instead of being marked
+// stale, so series that go on have no gap, and the new loop's first scrape marks stale only those
+// that are gone (Prometheus reuses the old loop's cache the same way). With unchanged series
+// options (honor_labels, honor_timestamps, metric relabelling, label limits) the whole series
+// cache moves too, so the first scrape after a reload allocates nothing for known series.
+//
 // Threads: I/O thread only. scrape() must not be called again before its `done` ran.
 #pragma once
 
@@ -56,7 +63,7 @@ struct ScrapeOptions {
   http::HttpRequest request;
 };
 
-// Builds the options of a job. Reads password_file / credentials_file (small, at reload).
+// Builds the options of a job. Reads any *_file still named (the engine inlined them at load).
 Result<std::shared_ptr<const ScrapeOptions>> make_scrape_options(const config::ScrapeConfig& c);
 
 enum class TargetHealth { kUnknown, kUp, kDown };
@@ -90,6 +97,11 @@ class ScrapeLoop {
   // Cancels a scrape in flight and writes stale markers at `now` for every series of the last
   // successful scrape and for the report series. The loop must not scrape afterwards.
   void stop(Timestamp now);
+  // Takes the series state of `old`, the loop this one replaces for the same target (same
+  // labels and URL), before its first scrape; `old` is left with nothing to mark stale and
+  // its scrape in flight, if any, is cancelled. `same_series_options`: the series cache is
+  // valid for this loop too.
+  void take_over(ScrapeLoop& old, bool same_series_options);
 
   const Target& target() const { return target_; }
   const ScrapeStatus& status() const { return status_; }
@@ -134,6 +146,9 @@ class ScrapeLoop {
   std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> cache_;
   std::vector<Entry*> last_series_;  // series of the last successful scrape (staleness)
   std::vector<Entry*> cur_series_;
+  // Series of the replaced loop's last scrape, when its cache could not be taken over: the next
+  // scrape marks stale those it does not write.
+  std::vector<Labels> inherited_;
   std::uint64_t iteration_ = 0;
   bool reported_ = false;
   Timestamp last_report_ts_ = 0;

@@ -19,20 +19,43 @@ std::string fingerprint(const config::ScrapeConfig& sc) {
   out += '\0';
   if (h.basic_auth) out += h.basic_auth->password.reveal() + '\0';
   if (h.authorization) out += h.authorization->credentials.reveal() + '\0';
-  out += h.tls_config.key.reveal();
+  out += h.tls_config.key.reveal() + '\0';
+  out += h.tls_config.ca_file_content + '\0' + h.tls_config.cert_file_content + '\0';
+  out += h.tls_config.key_file_content.reveal();
   return out;
 }
+
+// What the series a loop writes depend on besides the target: a loop's series cache (exposed
+// series -> final labels) carries over a reload only when these are unchanged.
+std::string series_fingerprint(const config::ScrapeConfig& sc) {
+  config::ScrapeConfig s;
+  s.job_name = sc.job_name;
+  s.honor_labels = sc.honor_labels;
+  s.honor_timestamps = sc.honor_timestamps;
+  s.track_timestamps_staleness = sc.track_timestamps_staleness;
+  s.metric_relabel_configs = sc.metric_relabel_configs;
+  s.label_limit = sc.label_limit;
+  s.label_name_length_limit = sc.label_name_length_limit;
+  s.label_value_length_limit = sc.label_value_length_limit;
+  config::Config c;
+  c.scrape_configs.push_back(std::move(s));
+  return config::print_config(c);
+}
+
+// A target's identity for handing a loop over across a reload: its public labels and URL (the
+// internal labels include the interval and timeout, which a reload may change).
+std::string handover_key(const Target& t) { return t.labels.to_string() + t.scrape_url; }
 
 }  // namespace
 
 ScrapeManager::ScrapeManager(boost::asio::io_context& io, http::CurlClient& client,
-                             AppenderFactory appenders, prometheus::Registry& registry,
-                             const Clock& clock)
+                             JobScheduler& scheduler, AppenderFactory appenders,
+                             prometheus::Registry& registry, const Clock& clock)
     : io_(io),
       client_(client),
       appenders_(std::move(appenders)),
       clock_(clock),
-      scheduler_(io, clock),
+      scheduler_(scheduler),
       scrapes_total_(prometheus::BuildCounter()
                          .Name("tocsin_scrapes_total")
                          .Help("Scrapes attempted, by job.")
@@ -64,6 +87,7 @@ Status ScrapeManager::apply(const config::Config& cfg) {
     auto pool = std::make_unique<Pool>();
     pool->config = sc;
     pool->fingerprint = std::move(fp);
+    pool->series_fingerprint = series_fingerprint(sc);
     auto rules = compile(std::span<const RelabelConfig>(sc.relabel_configs));
     if (!rules) {
       return tl::unexpected(rules.error().with_context("scrape job " + sc.job_name +
@@ -75,14 +99,35 @@ Status ScrapeManager::apply(const config::Config& cfg) {
     pool->options = std::move(*options);
     fresh.emplace(sc.job_name, std::move(pool));
   }
-  // Stop removed and changed pools.
+  // Stop removed pools; changed ones hand their loops and discovered targets over.
   for (auto it = pools_.begin(); it != pools_.end();) {
     if (keep.count(it->first) != 0) {
       ++it;
       continue;
     }
-    stop_pool(*it->second);
-    targets_gauge_.Add({{"job", it->first}}).Set(0);
+    Pool& old = *it->second;
+    if (auto next = fresh.find(it->first); next != fresh.end()) {
+      Pool& p = *next->second;
+      p.same_series_options = p.series_fingerprint == old.series_fingerprint;
+      old.discoveries.clear();
+      for (auto& [key, l] : old.loops) {
+        scheduler_.remove(l.job);
+        p.handover.emplace(handover_key(l.loop->target()), std::move(l.loop));
+      }
+      old.loops.clear();
+      // Targets found by an unchanged file_sd_config stay until its files are read again.
+      const auto& was = old.config.file_sd_configs;
+      const auto& now = p.config.file_sd_configs;
+      for (size_t i = 0; i < now.size() && i < was.size(); ++i) {
+        std::string provider = "file/" + std::to_string(i);
+        if (now[i].files == was[i].files && old.groups.count(provider) != 0) {
+          p.groups[provider] = std::move(old.groups[provider]);
+        }
+      }
+    } else {
+      stop_pool(old);
+      targets_gauge_.Add({{"job", it->first}}).Set(0);
+    }
     it = pools_.erase(it);
   }
   for (auto& [name, pool] : fresh) {
@@ -150,12 +195,19 @@ void ScrapeManager::sync(const std::string& name, Pool& pool) {
     auto loop = std::make_unique<ScrapeLoop>(
         client_, appenders_, pool.options, std::move(target),
         [this, name](std::string_view reason) { on_scrape(name, reason); });
+    if (auto h = pool.handover.find(handover_key(loop->target())); h != pool.handover.end()) {
+      loop->take_over(*h->second, pool.same_series_options);
+      pool.handover.erase(h);
+    }
     ScrapeLoop* raw = loop.get();
     JobId id = scheduler_.add(key, interval, [this, raw](JobId id, Timestamp due) {
       raw->scrape(due, [this, id] { scheduler_.finished(id); });
     });
     pool.loops.emplace(key, Loop{std::move(loop), id});
   }
+  // Loops of the previous configuration whose target is gone: their series end now.
+  for (auto& [key, old] : pool.handover) old->stop(now);
+  pool.handover.clear();
   const std::uint64_t n = pool.loops.size();
   std::optional<std::string> forced;
   if (pool.config.target_limit > 0 && n > pool.config.target_limit) {
@@ -175,6 +227,8 @@ void ScrapeManager::on_scrape(const std::string& job, std::string_view reason) {
 void ScrapeManager::stop_pool(Pool& pool) {
   pool.discoveries.clear();
   const Timestamp now = clock_.now();
+  for (auto& [key, old] : pool.handover) old->stop(now);
+  pool.handover.clear();
   for (auto& [key, l] : pool.loops) {
     scheduler_.remove(l.job);
     l.loop->stop(now);

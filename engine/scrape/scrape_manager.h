@@ -2,7 +2,11 @@
 // scheduled on one timer wheel (Prometheus' scrape.Manager + scrapePool).
 //
 // apply(config) on every (re)load: a job whose scrape config is unchanged keeps its loops, series
-// caches and file discovery untouched; a changed job is rebuilt; a removed job stops. Within a
+// caches and file discovery untouched; a removed job stops (stale markers for its series). A
+// changed job is rebuilt, as Prometheus reloads a scrape pool: each new loop takes over the
+// series state of the old loop for the same target (labels and URL) — no stale markers and no
+// gap for series that go on, the cache itself when the series options are unchanged — and the
+// targets its file discovery found last time stay until the files are read again. Within a
 // job, whenever discovery changes (static_configs at apply, file_sd_configs when files change),
 // targets are rebuilt: unchanged targets (same labels and URL) keep their loop; new ones start on
 // their hashed phase; vanished ones stop and their series get stale markers. Above target_limit,
@@ -11,8 +15,12 @@
 // Self-metrics: tocsin_scrapes_total{job}, tocsin_scrape_failures_total{job,reason},
 // tocsin_targets{job} (active targets).
 //
+// Scheduling: every loop is a job on the JobScheduler it is given (in the engine, the one wheel
+// shared with the rule groups), keyed by the target so its phase is stable across restarts.
+//
 // Threads: I/O thread only (construct, apply, stop, the views, destroy). File discovery reads
-// on the manager's own one-thread blocking pool. Uses `clock` only for scheduling and stop times.
+// on the manager's own one-thread blocking pool. Uses `clock` only for stop times. The
+// scheduler outlives the manager.
 #pragma once
 
 #include <map>
@@ -28,7 +36,7 @@
 #include <prometheus/registry.h>
 
 #include "engine/common/result.h"
-#include "engine/common/timer_wheel.h"
+#include "engine/common/job_scheduler.h"
 #include "engine/config/config.h"
 #include "engine/http/curl_client.h"
 #include "engine/scrape/file_sd.h"
@@ -50,8 +58,8 @@ struct DroppedTargetView {
 
 class ScrapeManager {
  public:
-  ScrapeManager(boost::asio::io_context& io, http::CurlClient& client, AppenderFactory appenders,
-                prometheus::Registry& registry, const Clock& clock);
+  ScrapeManager(boost::asio::io_context& io, http::CurlClient& client, JobScheduler& scheduler,
+                AppenderFactory appenders, prometheus::Registry& registry, const Clock& clock);
   ~ScrapeManager();
   ScrapeManager(const ScrapeManager&) = delete;
   ScrapeManager& operator=(const ScrapeManager&) = delete;
@@ -76,12 +84,16 @@ class ScrapeManager {
   };
   struct Pool {
     config::ScrapeConfig config;
-    std::string fingerprint;  // config as printed + secrets, to detect changes
+    std::string fingerprint;         // config as printed + secrets, to detect changes
+    std::string series_fingerprint;  // the options a loop's series cache depends on
     std::shared_ptr<const ScrapeOptions> options;
     std::vector<RelabelRule> relabel_rules;
     std::map<std::string, std::vector<TargetGroup>> groups;  // by provider: "static", "file/0"
     std::vector<std::unique_ptr<FileDiscovery>> discoveries;
     std::map<std::string, Loop> loops;  // by Target::key()
+    // Loops of the job's previous configuration not yet taken over, by labels + URL (reload).
+    std::map<std::string, std::unique_ptr<ScrapeLoop>> handover;
+    bool same_series_options = false;  // as the previous configuration's
     std::vector<DroppedTarget> dropped;
     prometheus::Counter* scrapes = nullptr;
     prometheus::Gauge* targets = nullptr;
@@ -95,7 +107,7 @@ class ScrapeManager {
   http::CurlClient& client_;
   AppenderFactory appenders_;
   const Clock& clock_;
-  WheelScheduler scheduler_;
+  JobScheduler& scheduler_;
   boost::asio::thread_pool blocking_{1};
   std::map<std::string, std::unique_ptr<Pool>> pools_;
   prometheus::Family<prometheus::Counter>& scrapes_total_;

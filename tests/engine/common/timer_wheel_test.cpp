@@ -1,4 +1,5 @@
 #include "engine/common/timer_wheel.h"
+#include "engine/common/job_scheduler.h"
 
 #include <map>
 #include <set>
@@ -155,6 +156,39 @@ TEST(TimerWheel, TimeGoingBackwardsRunsNothing) {
   w.add("a", 1000, 10'000);
   ASSERT_EQ(w.advance(12'000).size(), 1u);
   EXPECT_TRUE(w.advance(5'000).empty());
+}
+
+// The stepped driver: turns come only from advance(now); a callback may remove jobs, including
+// its own and ones due later in the same batch.
+TEST(ManualScheduler, RunsDueJobsWhenAdvancedAndHonoursRemoval) {
+  FakeClock clock(1000);
+  ManualScheduler s(clock);
+  std::vector<std::pair<std::string, Timestamp>> runs;
+  JobId b = 0;
+  JobId a = s.add("a", 100, [&](JobId id, Timestamp due) {
+    runs.emplace_back("a", due);
+    s.finished(id);
+    if (due >= 1300) s.remove(b);
+  });
+  b = s.add("b", 100, [&](JobId id, Timestamp due) {
+    runs.emplace_back("b", due);
+    s.finished(id);
+  });
+  ASSERT_TRUE(s.next_due());
+  EXPECT_GE(*s.next_due(), 1000);
+  EXPECT_LT(*s.next_due(), 1100);
+  EXPECT_TRUE(runs.empty());  // nothing runs before advance()
+  for (Timestamp t = 1000; t <= 1500; t += 10) s.advance(t);
+  int a_runs = 0, b_runs = 0;
+  for (const auto& [name, due] : runs) (name == "a" ? a_runs : b_runs) += 1;
+  EXPECT_GE(a_runs, 5);  // one turn per 100 ms in [1000, 1500]
+  EXPECT_LE(a_runs, 6);
+  EXPECT_GE(b_runs, 2);
+  EXPECT_LE(b_runs, 4);
+  EXPECT_EQ(s.size(), 1u);
+  EXPECT_EQ(s.stats(a).runs, static_cast<std::uint64_t>(a_runs));
+  s.remove(a);
+  EXPECT_FALSE(s.next_due());
 }
 
 // The Asio driver against the real clock: bounded run of the loop, no sleeps.

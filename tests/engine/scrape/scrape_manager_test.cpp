@@ -23,7 +23,7 @@ class ScrapeManagerTest : public ::testing::Test {
     a_.body = "metric_a 1\n";
     b_.body = "metric_b 2\n";
     manager_ = std::make_unique<ScrapeManager>(
-        io_, client_, [this] { return head_.appender(); }, registry_, clock_);
+        io_, client_, scheduler_, [this] { return head_.appender(); }, registry_, clock_);
   }
 
   std::string yaml(const std::string& jobs) {
@@ -62,6 +62,7 @@ class ScrapeManagerTest : public ::testing::Test {
   storage::Head head_;
   prometheus::Registry registry_;
   SystemClock clock_;
+  WheelScheduler scheduler_{io_, clock_};
   std::unique_ptr<ScrapeManager> manager_;
   std::vector<ActiveTargetView> views_;
   ::tocsin::testing::TempDir dir_;
@@ -145,6 +146,55 @@ TEST_F(ScrapeManagerTest, ReloadKeepsUnchangedJobsAndRebuildsChangedOnes) {
   ASSERT_TRUE(manager_->apply(testing::load_yaml(yaml(changed.substr(0, changed.find("  - job_name: two"))))));
   EXPECT_EQ(active(b_.address()), nullptr);
   EXPECT_TRUE(storage::is_stale_nan(series_of(head_, "metric_b").begin()->second.back().v));
+}
+
+// A changed job is rebuilt as Prometheus reloads a scrape pool: the new loops take over the old
+// loops' series, so nothing that goes on gets a stale marker (no gap for queries), targets from
+// an unchanged file_sd_config stay, and only series the new configuration no longer writes end.
+TEST_F(ScrapeManagerTest, ChangedJobHandsItsSeriesOverWithoutStaleMarkers) {
+  a_.body = "metric_a 1\nmetric_x 2\n";
+  dir_.write("targets.json", "[{\"targets\": [\"" + a_.address() + "\"]}]");
+  auto job = [&](const std::string& timeout, const std::string& extra) {
+    return yaml("  - job_name: j\n    scrape_timeout: " + timeout +
+                "\n    static_configs: [{targets: ['" + b_.address() + "']}]\n" +
+                "    file_sd_configs: [{files: ['" + dir_.path() + "/*.json'], "
+                "refresh_interval: 1h}]\n" + extra);
+  };
+  auto stale_count = [&](const std::string& name) {
+    int n = 0;
+    for (const auto& [series, samples] : series_of(head_, name)) {
+      for (const auto& smp : samples) n += storage::is_stale_nan(smp.v) ? 1 : 0;
+    }
+    return n;
+  };
+  ASSERT_TRUE(manager_->apply(testing::load_yaml(job("80ms", ""))));
+  ASSERT_TRUE(run_until(io_, [&] { return a_.hits >= 2 && b_.hits >= 2; }));
+
+  // The timeout changes: every loop is replaced, the series options are the same.
+  ASSERT_TRUE(manager_->apply(testing::load_yaml(job("70ms", ""))));
+  int a_hits = a_.hits, b_hits = b_.hits;
+  ASSERT_TRUE(run_until(io_, [&] { return a_.hits >= a_hits + 3 && b_.hits >= b_hits + 3; }));
+  ASSERT_NE(active(a_.address()), nullptr);
+  EXPECT_EQ(active(a_.address())->target->internal.get("__scrape_timeout__"), "70ms");
+  for (const char* name : {"metric_a", "metric_x", "metric_b", "up", "scrape_duration_seconds"}) {
+    EXPECT_EQ(stale_count(name), 0) << name << " got a stale marker across the reload";
+  }
+
+  // Metric relabelling now drops metric_x: the cache cannot carry over, and only metric_x ends.
+  ASSERT_TRUE(manager_->apply(testing::load_yaml(job(
+      "70ms", "    metric_relabel_configs: [{source_labels: [__name__], regex: metric_x, "
+              "action: drop}]\n"))));
+  a_hits = a_.hits;
+  ASSERT_TRUE(run_until(io_, [&] { return a_.hits >= a_hits + 3; }));
+  EXPECT_EQ(stale_count("metric_x"), 1);
+  EXPECT_TRUE(storage::is_stale_nan(series_of(head_, "metric_x").begin()->second.back().v));
+  EXPECT_EQ(stale_count("metric_a"), 0);
+  EXPECT_EQ(stale_count("up"), 0);
+
+  // The job removed: now everything ends.
+  ASSERT_TRUE(manager_->apply(testing::load_yaml(yaml(""))));
+  EXPECT_EQ(stale_count("metric_a"), 1);
+  EXPECT_EQ(stale_count("metric_b"), 1);
 }
 
 TEST_F(ScrapeManagerTest, BadRelabelConfigChangesNothing) {

@@ -1,9 +1,9 @@
-#include "notifiers/http_options.h"
+#include "engine/config/http_options.h"
 
 #include <fstream>
 #include <sstream>
 
-namespace tocsin::notifiers {
+namespace tocsin::config {
 namespace {
 
 Result<std::string> read_trimmed(const std::string& path, std::string_view what) {
@@ -30,12 +30,24 @@ Result<std::string> resolve_secret(const config::Secret& inline_value, const std
 
 http::TlsOptions tls_options(const config::TlsConfig& c) {
   http::TlsOptions t;
-  t.ca_file = c.ca_file;
-  t.cert_file = c.cert_file;
-  t.key_file = c.key_file;
   t.ca_pem = c.ca;
   t.cert_pem = c.cert;
   t.key_pem = c.key.reveal();
+  if (!c.ca_file_content.empty()) {
+    t.ca_pem = c.ca_file_content;
+  } else {
+    t.ca_file = c.ca_file;
+  }
+  if (!c.cert_file_content.empty()) {
+    t.cert_pem = c.cert_file_content;
+  } else {
+    t.cert_file = c.cert_file;
+  }
+  if (!c.key_file_content.empty()) {
+    t.key_pem = c.key_file_content.reveal();
+  } else {
+    t.key_file = c.key_file;
+  }
   t.server_name = c.server_name;
   t.insecure_skip_verify = c.insecure_skip_verify;
   return t;
@@ -84,4 +96,4 @@ void HttpOptions::apply(http::HttpRequest& req) const {
   req.enable_http2 = enable_http2;
 }
 
-}  // namespace tocsin::notifiers
+}  // namespace tocsin::config

@@ -1,9 +1,11 @@
 // From configuration to an outbound request: http_config (basic auth, authorization, TLS,
-// proxy, redirects) onto an http::HttpRequest, and the `*_file` secrets read from disk.
+// proxy, redirects) onto an http::HttpRequest, and the `*_file` secrets — for scrapes,
+// notifiers and the external Alertmanagers alike.
 //
-// Files are read when the notifier is built (configuration load or reload, off the I/O thread),
-// never while sending: a rotated secret takes effect on the next reload. Pure apart from the
-// file reads; any thread.
+// In the engine every file was already read while the configuration loaded on the blocking pool
+// (app/secret_files.cpp: secrets inline, TLS files into TlsConfig's *_file_content), so this
+// reads nothing on the I/O thread; a file still named is read here (tools, tests). A rotated
+// secret or certificate takes effect on the next reload. Pure apart from those reads; any thread.
 #pragma once
 
 #include <string>
@@ -13,7 +15,7 @@
 #include "engine/config/config.h"
 #include "engine/http/curl_client.h"
 
-namespace tocsin::notifiers {
+namespace tocsin::config {
 
 // The inline secret when set, else the trimmed content of `file`, else "". `what` names the
 // option in errors ("url_file").
@@ -35,6 +37,7 @@ struct HttpOptions {
 };
 
 Result<HttpOptions> resolve_http_options(const config::HttpClientConfig& c);
+// TLS options; a file whose content was read at load time is passed as that content.
 http::TlsOptions tls_options(const config::TlsConfig& c);
 
-}  // namespace tocsin::notifiers
+}  // namespace tocsin::config
