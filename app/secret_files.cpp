@@ -90,6 +90,7 @@ Status inline_secret_files(config::Config& c) {
     for (size_t i = 0; i < r.webhook_configs.size(); ++i) {
       auto& w = r.webhook_configs[i];
       std::string key = base + ".webhook_configs[" + std::to_string(i) + "]";
+      w.url_from_file = w.url_from_file || !w.url_file.empty();
       in.secret(w.url_file, w.url, key + ".url_file");
       in.http(w.http_config, key + ".http_config");
     }

@@ -8,8 +8,11 @@
 // valid. The structs are values: the loader owns nothing after it returns, and a Config may be
 // read from any number of threads once built. Reloading builds a new Config.
 //
-// Secrets (passwords, tokens, keys, webhook URLs that embed credentials) are Secret: reveal()
-// gives the value to the one component that sends it; printing shows "<secret>".
+// Secrets (passwords, tokens, keys, Slack webhook URLs) are Secret: reveal() gives the value to
+// the one component that sends it; printing shows "<secret>". One exception, for Alertmanager
+// 0.25 compatibility: a webhook receiver's inline `url` prints in clear, as 0.25 prints it (its
+// type there is a plain URL, and amtool re-parses /api/v2/status' config and rejects "<secret>"
+// as a URL); a url read from url_file stays "<secret>".
 #pragma once
 
 #include <cstdint>
@@ -275,8 +278,9 @@ struct NamedTimeInterval {  // an entry of time_intervals / mute_time_intervals
 struct WebhookConfig {
   bool send_resolved = true;
   HttpClientConfig http_config;  // the global http_config when not set
-  Secret url;
+  Secret url;                 // printed in clear unless url_from_file (see the top of this file)
   std::string url_file;
+  bool url_from_file = false;  // url holds url_file's content (app/secret_files.cpp); not a key
   std::uint64_t max_alerts = 0;
   Duration timeout = 0;
 };

@@ -52,8 +52,13 @@ LoadResult load_config_from_strings(const std::vector<SourceFile>& files);
 // All errors as one tocsin::Error (kInvalidArgument), one per line, for Result<T> callers.
 Error to_error(const ConfigErrors& errors);
 
-// The loaded configuration as YAML, secrets shown as "<secret>" — for `tocsin check config
-// --print` and /api/v2/status. Loading the output again gives the same Config except for secrets.
+// The loaded configuration as YAML, secrets shown as "<secret>" (a webhook receiver's inline url
+// in clear, as Alertmanager 0.25 prints it) — for `tocsin check config --print` and
+// /api/v2/status. Loading the output again gives the same Config except for secrets.
 std::string print_config(const Config& config);
+// Only the Alertmanager part, as Alertmanager 0.25's /api/v2/status shows config.original: the
+// keys alertmanager.yml has (no Prometheus globals, rule_files, scrape_configs or alerting), so
+// amtool (which re-parses it strictly) can read it.
+std::string print_alertmanager_config(const Config& config);
 
 }  // namespace tocsin::config

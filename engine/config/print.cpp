@@ -1,4 +1,5 @@
-// print_config: the loaded Config as YAML with every secret shown as "<secret>". The output uses
+// print_config: the loaded Config as YAML with every secret shown as "<secret>" (except a
+// webhook receiver's inline url, printed in clear as Alertmanager 0.25 does). The output uses
 // the same keys as the input format, so it loads again (secrets aside).
 #include <yaml-cpp/yaml.h>
 
@@ -211,14 +212,14 @@ std::string weekday(int v) {
   return k[v];
 }
 
-}  // namespace
-
-std::string print_config(const Config& c) {
+// `alertmanager_only`: only alertmanager.yml's keys (see print_alertmanager_config).
+std::string print(const Config& c, bool alertmanager_only) {
   Printer p;
   YAML::Emitter& e = p.out();
   const GlobalConfig& g = c.global;
   e << BeginMap;
   e << Key << "global" << Value << BeginMap;
+  if (!alertmanager_only) {
   p.duration("scrape_interval", g.scrape_interval);
   p.duration("scrape_timeout", g.scrape_timeout);
   p.duration("evaluation_interval", g.evaluation_interval);
@@ -234,6 +235,7 @@ std::string print_config(const Config& c) {
   p.uint("label_value_length_limit", g.label_value_length_limit);
   p.uint("keep_dropped_targets", g.keep_dropped_targets);
   if (g.body_size_limit) e << Key << "body_size_limit" << Value << (std::to_string(g.body_size_limit) + "B");
+  }
   p.duration("resolve_timeout", g.resolve_timeout);
   p.http("http_config", g.http_config);
   p.str("smtp_from", g.smtp_from);
@@ -251,7 +253,10 @@ std::string print_config(const Config& c) {
   p.str("slack_api_url_file", g.slack_api_url_file);
   p.secret("slack_app_token", g.slack_app_token);
   p.str("slack_app_token_file", g.slack_app_token_file);
-  p.str("slack_app_url", g.slack_app_url);
+  // A key Alertmanager 0.25 does not know; its default only matters with an app token.
+  if (!alertmanager_only || !g.slack_app_token.empty() || !g.slack_app_token_file.empty()) {
+    p.str("slack_app_url", g.slack_app_url);
+  }
   p.str("pagerduty_url", g.pagerduty_url);
   for (const auto& [k, v] : g.other) {
     bool secret = k.ends_with("_key") || k.ends_with("_secret") || k.ends_with("_token") ||
@@ -261,6 +266,7 @@ std::string print_config(const Config& c) {
   }
   e << EndMap;
 
+  if (!alertmanager_only) {
   p.list("rule_files", c.rule_files);
   if (!c.scrape_configs.empty()) {
     e << Key << "scrape_configs" << Value << BeginSeq;
@@ -317,6 +323,7 @@ std::string print_config(const Config& c) {
     }
     e << EndMap;
   }
+  }
 
   if (c.has_route) {
     e << Key << "route" << Value;
@@ -348,7 +355,13 @@ std::string print_config(const Config& c) {
           e << BeginMap;
           p.boolean("send_resolved", w.send_resolved);
           p.http("http_config", w.http_config);
-          p.secret("url", w.url);
+          // In clear, as Alertmanager 0.25 prints a webhook url (amtool needs a URL here);
+          // masked when it came from url_file.
+          if (w.url_from_file) {
+            p.secret("url", w.url);
+          } else {
+            p.str("url", w.url.reveal());
+          }
           p.str("url_file", w.url_file);
           p.uint("max_alerts", w.max_alerts);
           p.nonzero_duration("timeout", w.timeout);
@@ -546,5 +559,11 @@ std::string print_config(const Config& c) {
   e << EndMap;
   return p.str() + "\n";
 }
+
+}  // namespace
+
+std::string print_config(const Config& c) { return print(c, false); }
+
+std::string print_alertmanager_config(const Config& c) { return print(c, true); }
 
 }  // namespace tocsin::config

@@ -39,6 +39,9 @@ receivers:
   const auto& w = loaded->receivers[0].webhook_configs[0];
   EXPECT_EQ(w.url.reveal(), "http://127.0.0.1:9/hook");
   EXPECT_TRUE(w.url_file.empty());
+  // An inline webhook url prints in clear (as Alertmanager 0.25); one read from a file does not.
+  EXPECT_TRUE(w.url_from_file);
+  EXPECT_EQ(config::print_config(*loaded).find("127.0.0.1:9/hook"), std::string::npos);
   EXPECT_EQ(w.http_config.authorization->credentials.reveal(), "abc123");
   EXPECT_EQ(loaded->receivers[0].pagerduty_configs[0].routing_key.reveal(),
             "0123456789abcdef0123456789abcdef");
