@@ -393,7 +393,7 @@ http::Response AlertmanagerApiV2::get_status(const http::Request&) const {
                 {"goVersion", version_.go_version},
                 {"revision", version_.revision},
                 {"version", version_.version}}},
-              {"config", {{"original", config::print_config(dispatcher_.config())}}},
+              {"config", {{"original", config::print_alertmanager_config(dispatcher_.config())}}},
               {"uptime", format_rfc3339(started_)}};
   return http::Response::json(200, out.dump());
 }

@@ -28,7 +28,9 @@ route:
 receivers:
   - name: team
   - name: pager
-    webhook_configs: [{url: "http://user:hunter2@127.0.0.1:1/hook"}]
+    webhook_configs:
+      - url: "http://127.0.0.1:1/hook"
+        http_config: {basic_auth: {username: pager, password: hunter2}}
 inhibit_rules:
   - source_matchers: [severity="critical"]
     target_matchers: [severity="warning"]
