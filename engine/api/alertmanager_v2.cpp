@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
 
+#include "engine/api/postable_alerts.h"
 #include "engine/config/load.h"
 #include "parser/matchers/parse.h"
 
@@ -138,38 +139,6 @@ struct AlertFilter {
   }
 };
 
-// Parses one postableAlert.
-Result<Alert> parse_postable_alert(const json& j) {
-  if (!j.is_object()) return invalid_argument("alert must be an object");
-  Alert a;
-  if (!j.contains("labels") || !j["labels"].is_object()) {
-    return invalid_argument("labels in body is required");
-  }
-  std::vector<Label> labels;
-  for (const auto& [k, v] : j["labels"].items()) {
-    if (!v.is_string()) return invalid_argument("label " + k + " must be a string");
-    labels.push_back({k, v.get<std::string>()});
-  }
-  a.labels = Labels::from_unsorted(std::move(labels));
-  if (j.contains("annotations") && !j["annotations"].is_null()) {
-    if (!j["annotations"].is_object()) return invalid_argument("annotations must be an object");
-    for (const auto& [k, v] : j["annotations"].items()) {
-      if (!v.is_string()) return invalid_argument("annotation " + k + " must be a string");
-      a.annotations[k] = v.get<std::string>();
-    }
-  }
-  auto s = parse_time(j, "startsAt");
-  if (!s) return tl::unexpected(s.error());
-  auto e = parse_time(j, "endsAt");
-  if (!e) return tl::unexpected(e.error());
-  a.starts_at = *s;
-  a.ends_at = *e;
-  if (j.contains("generatorURL") && j["generatorURL"].is_string()) {
-    a.generator_url = j["generatorURL"].get<std::string>();
-  }
-  return a;
-}
-
 Result<dispatch::Silence> parse_postable_silence(const json& j) {
   if (!j.is_object()) return invalid_argument("silence must be an object");
   dispatch::Silence s;
@@ -287,24 +256,10 @@ http::Response AlertmanagerApiV2::get_alerts(const http::Request& req) const {
 }
 
 http::Response AlertmanagerApiV2::post_alerts(const http::Request& req) {
-  json body;
-  try {
-    body = json::parse(req.body);
-  } catch (const json::exception& e) {
-    return error(400, std::string("failed to parse request body: ") + e.what());
-  }
-  if (!body.is_array()) return error(400, "request body must be an array of alerts");
-  std::vector<Alert> alerts;
-  std::string errors;
-  for (size_t i = 0; i < body.size(); ++i) {
-    auto a = parse_postable_alert(body[i]);
-    if (!a) {
-      errors += (errors.empty() ? "" : "; ") + ("alert " + std::to_string(i) + ": " + a.error().message);
-      continue;
-    }
-    alerts.push_back(std::move(*a));
-  }
-  auto st = dispatcher_.put_alerts(std::move(alerts), clock_.now());
+  auto body = decode_postable_alerts(req.body);
+  if (!body) return error(400, body.error().message);
+  std::string errors = std::move(body->errors);
+  auto st = dispatcher_.put_alerts(std::move(body->alerts), clock_.now());
   if (!st) errors += (errors.empty() ? "" : "; ") + st.error().message;
   if (!errors.empty()) {
     const bool full = !st && st.error().code == ErrorCode::kResourceExhausted;

@@ -12,9 +12,10 @@ AggregationGroup::AggregationGroup(const Route* route, Labels labels, Timestamp 
       key_(dispatch::group_key(*route, labels_)),
       next_flush_(created + route->opts().group_wait) {}
 
-bool AggregationGroup::insert(const Alert& a, Timestamp now) {
-  alerts_[a.fingerprint()] = a;
-  if (!has_flushed_ && a.starts_at + route_->opts().group_wait < now && next_flush_ > now) {
+bool AggregationGroup::insert(SharedAlert a, Timestamp now) {
+  const Timestamp starts_at = a->starts_at;
+  alerts_[a->fingerprint()] = std::move(a);
+  if (!has_flushed_ && starts_at + route_->opts().group_wait < now && next_flush_ > now) {
     next_flush_ = now;
     return true;
   }
@@ -23,7 +24,8 @@ bool AggregationGroup::insert(const Alert& a, Timestamp now) {
 
 std::vector<Alert> AggregationGroup::alerts() const {
   std::vector<Alert> out;
-  for (const auto& [fp, a] : alerts_) out.push_back(a);
+  out.reserve(alerts_.size());
+  for (const auto& [fp, a] : alerts_) out.push_back(*a);
   return out;
 }
 
@@ -34,7 +36,9 @@ void AggregationGroup::on_flush(Timestamp now) {
 
 FlushBatch AggregationGroup::snapshot(Timestamp now) const {
   FlushBatch b;
-  for (const auto& [fp, a] : alerts_) {
+  b.alerts.reserve(alerts_.size());
+  for (const auto& [fp, shared] : alerts_) {
+    const Alert& a = *shared;
     if (a.resolved_at(now)) {
       b.resolved.push_back(a);
       b.alerts.push_back(a);
@@ -53,7 +57,7 @@ FlushBatch AggregationGroup::snapshot(Timestamp now) const {
 void AggregationGroup::delete_if_not_modified(const std::vector<Alert>& sent) {
   for (const Alert& a : sent) {
     auto it = alerts_.find(a.fingerprint());
-    if (it != alerts_.end() && it->second.updated_at == a.updated_at) alerts_.erase(it);
+    if (it != alerts_.end() && it->second->updated_at == a.updated_at) alerts_.erase(it);
   }
 }
 

@@ -6,7 +6,8 @@
 // flushed yet (a restart or late delivery must not delay an old alert again); afterwards every
 // group_interval. A flush snapshot reports firing alerts with ends_at cleared and resolved ones
 // as they are; after a flush that notified every integration, the resolved alerts sent are
-// removed unless they changed meanwhile (delete_if_not_modified). The Dispatcher owns groups
+// removed unless they changed meanwhile (delete_if_not_modified). The group shares the stored
+// alerts (SharedAlert) with the AlertStore rather than copying them. The Dispatcher owns groups
 // and drives their timers; the class itself reads no clock. I/O thread only.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "engine/common/time.h"
+#include "engine/dispatch/alerts.h"
 #include "engine/dispatch/route.h"
 #include "engine/model/alert.h"
 
@@ -38,7 +40,8 @@ class AggregationGroup {
   Timestamp next_flush() const { return next_flush_; }
 
   // Adds or replaces the alert. Returns true when this pulls the next flush forward to `now`.
-  bool insert(const Alert& a, Timestamp now);
+  bool insert(SharedAlert a, Timestamp now);
+  bool insert(const Alert& a, Timestamp now) { return insert(std::make_shared<const Alert>(a), now); }
   bool empty() const { return alerts_.empty(); }
   std::size_t size() const { return alerts_.size(); }
   std::vector<Alert> alerts() const;
@@ -54,7 +57,7 @@ class AggregationGroup {
   const Route* route_;
   Labels labels_;
   std::string key_;
-  std::map<std::uint64_t, Alert> alerts_;
+  std::map<std::uint64_t, SharedAlert> alerts_;
   bool has_flushed_ = false;
   Timestamp next_flush_ = 0;
 };

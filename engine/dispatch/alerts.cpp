@@ -72,7 +72,7 @@ bool overlaps(const Alert& prev, const Alert& next) {
          (next.starts_at > prev.starts_at && next.starts_at < prev.ends_at);
 }
 
-Result<Alert> AlertStore::put(const Alert& a, Timestamp now) {
+Result<SharedAlert> AlertStore::put(Alert a, Timestamp now) {
   const std::uint64_t fp = a.fingerprint();
   auto it = alerts_.find(fp);
   if (it == alerts_.end()) {
@@ -80,29 +80,29 @@ Result<Alert> AlertStore::put(const Alert& a, Timestamp now) {
       return resource_exhausted("alert limit of " + std::to_string(options_.limit) +
                                 " reached: alert " + a.labels.to_braces() + " rejected");
     }
-    return alerts_.emplace(fp, a).first->second;
+    return alerts_.emplace(fp, std::make_shared<const Alert>(std::move(a))).first->second;
   }
-  Alert stored = overlaps(it->second, a) ? merge_alerts(it->second, a, now) : a;
-  it->second = stored;
-  return stored;
+  if (overlaps(*it->second, a)) a = merge_alerts(*it->second, a, now);
+  it->second = std::make_shared<const Alert>(std::move(a));
+  return it->second;
 }
 
 const Alert* AlertStore::get(std::uint64_t fingerprint) const {
   auto it = alerts_.find(fingerprint);
-  return it == alerts_.end() ? nullptr : &it->second;
+  return it == alerts_.end() ? nullptr : it->second.get();
 }
 
 std::vector<Alert> AlertStore::list() const {
   std::vector<Alert> out;
   out.reserve(alerts_.size());
-  for (const auto& [fp, a] : alerts_) out.push_back(a);
+  for (const auto& [fp, a] : alerts_) out.push_back(*a);
   return out;
 }
 
 std::vector<Alert> AlertStore::gc(Timestamp now) {
   std::vector<Alert> removed;
   for (auto it = alerts_.begin(); it != alerts_.end();) {
-    const Alert& a = it->second;
+    const Alert& a = *it->second;
     if (a.ends_at != 0 && a.ends_at + options_.resolved_retention <= now) {
       removed.push_back(a);
       it = alerts_.erase(it);

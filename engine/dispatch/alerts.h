@@ -2,9 +2,11 @@
 //
 // put() applies Alertmanager's API defaults (prepare_alert), validates (validate_alert) and merges
 // an update into the stored alert when their activity ranges overlap (merge_alerts, types.Alert
-// Merge). Resolved alerts stay until gc() removes them `resolved_retention` after their endsAt;
-// aggregation groups hold their own copies, so removing an alert here never loses a pending
-// resolved notification. The store is bounded by `limit` (--alerts.limit): a new fingerprint
+// Merge). Stored alerts are immutable and shared (SharedAlert): an update replaces the pointer,
+// and the aggregation groups the alert was routed to hold the same object rather than copies.
+// Resolved alerts stay until gc() removes them `resolved_retention` after their endsAt; the
+// groups keep their reference, so removing an alert here never loses a pending resolved
+// notification. The store is bounded by `limit` (--alerts.limit): a new fingerprint
 // beyond it is rejected with kResourceExhausted; updates of stored alerts are always accepted.
 //
 // Owned by the Dispatcher; called on the I/O thread only. The free functions are pure.
@@ -12,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
@@ -20,6 +23,9 @@
 #include "engine/model/alert.h"
 
 namespace tocsin::dispatch {
+
+// One stored version of an alert, shared by the store and the aggregation groups; never changed.
+using SharedAlert = std::shared_ptr<const Alert>;
 
 // Fills what a sender may leave out, as POST /api/v2/alerts does: updated_at = now; a missing
 // starts_at becomes ends_at (when set) or now; a missing ends_at becomes now + resolve_timeout
@@ -50,10 +56,15 @@ class AlertStore {
 
   // Stores `a` (already prepared and validated), merged with the stored alert when they overlap.
   // Returns the alert as stored.
-  Result<Alert> put(const Alert& a, Timestamp now);
+  Result<SharedAlert> put(Alert a, Timestamp now);
 
   const Alert* get(std::uint64_t fingerprint) const;
   std::vector<Alert> list() const;
+  // Calls f(const SharedAlert&) for each stored alert, in no particular order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const auto& [fp, a] : alerts_) f(a);
+  }
   std::size_t size() const { return alerts_.size(); }
 
   // Removes alerts resolved at least `resolved_retention` before now; returns them.
@@ -63,7 +74,7 @@ class AlertStore {
 
  private:
   AlertStoreOptions options_;
-  std::unordered_map<std::uint64_t, Alert> alerts_;
+  std::unordered_map<std::uint64_t, SharedAlert> alerts_;
 };
 
 // Alertmanager's alert order (types.AlertSlice): by job, then instance (an alert with the label

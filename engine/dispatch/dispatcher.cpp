@@ -43,6 +43,8 @@ struct Dispatcher::FlushState {
 
 struct Dispatcher::Metrics {
   prometheus::Family<prometheus::Counter>* received;
+  prometheus::Counter* received_firing = nullptr;    // received{status="firing"}, once used
+  prometheus::Counter* received_resolved = nullptr;  // received{status="resolved"}, once used
   prometheus::Counter* invalid;
   prometheus::Gauge* inhibited;
   prometheus::Gauge* groups;
@@ -178,7 +180,7 @@ Status Dispatcher::apply_config(const config::Config& cfg) {
   time_intervals_ = std::move(*intervals);
   notifiers_ = std::move(notifiers);
   inhibitor_ = std::make_unique<Inhibitor>(cfg.inhibit_rules);
-  for (const Alert& a : store_.list()) inhibitor_->observe(a);
+  store_.for_each([&](const SharedAlert& a) { inhibitor_->observe(*a); });
 
   // Keep the groups whose route still exists, by route id; drop alerts that no longer belong.
   std::map<std::string, const Route*> by_id;
@@ -202,9 +204,9 @@ Status Dispatcher::apply_config(const config::Config& cfg) {
   }
   route_ = std::move(*tree);
   const Timestamp now = scheduler_.now();
-  for (const Alert& a : store_.list()) {
-    if (!a.resolved_at(now)) route_alert(a, now);
-  }
+  store_.for_each([&](const SharedAlert& a) {
+    if (!a->resolved_at(now)) route_alert(a, now);
+  });
   metrics_->groups->Set(static_cast<double>(groups_.size()));
   return {};
 }
@@ -218,19 +220,23 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
   ErrorCode code = ErrorCode::kInvalidArgument;
   for (Alert& in : alerts) {
     Alert a = prepare_alert(std::move(in), now, resolve_timeout);
-    metrics_->received->Add({{"status", a.ends_at > now ? "firing" : "resolved"}}).Increment();
+    const bool firing = a.ends_at > now;
+    prometheus::Counter*& received =
+        firing ? metrics_->received_firing : metrics_->received_resolved;
+    if (!received) received = &metrics_->received->Add({{"status", firing ? "firing" : "resolved"}});
+    received->Increment();
     if (auto st = validate_alert(a); !st) {
       metrics_->invalid->Increment();
       errors += (errors.empty() ? "" : "; ") + st.error().message;
       continue;
     }
-    auto stored = store_.put(a, now);
+    auto stored = store_.put(std::move(a), now);
     if (!stored) {
       code = stored.error().code;
       errors += (errors.empty() ? "" : "; ") + stored.error().message;
       continue;
     }
-    inhibitor_->observe(*stored);
+    inhibitor_->observe(**stored);
     route_alert(*stored, now);
   }
   metrics_->groups->Set(static_cast<double>(groups_.size()));
@@ -238,11 +244,12 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
   return {};
 }
 
-void Dispatcher::route_alert(const Alert& a, Timestamp now) {
-  for (const Route* r : route_->match(a.labels)) add_to_group(a, *r, now);
+void Dispatcher::route_alert(const SharedAlert& a, Timestamp now) {
+  for (const Route* r : route_->match(a->labels)) add_to_group(a, *r, now);
 }
 
-void Dispatcher::add_to_group(const Alert& a, const Route& route, Timestamp now) {
+void Dispatcher::add_to_group(const SharedAlert& shared, const Route& route, Timestamp now) {
+  const Alert& a = *shared;
   Labels gl = group_labels(a.labels, route.opts());
   auto key = std::make_pair(route.id(), gl);
   auto it = groups_.find(key);
@@ -255,11 +262,11 @@ void Dispatcher::add_to_group(const Alert& a, const Route& route, Timestamp now)
     }
     auto g = std::make_shared<Group>(Group{AggregationGroup(&route, gl, now), 0, {}});
     it = groups_.emplace(std::move(key), g).first;
-    g->ag.insert(a, now);
+    g->ag.insert(shared, now);
     schedule_flush(g);
     return;
   }
-  if (it->second->ag.insert(a, now)) schedule_flush(it->second);
+  if (it->second->ag.insert(shared, now)) schedule_flush(it->second);
 }
 
 void Dispatcher::schedule_flush(const std::shared_ptr<Group>& g) {
@@ -284,7 +291,7 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
   FlushBatch batch = g->ag.snapshot(now);
   if (batch.alerts.empty()) return;
   const RouteOpts opts = g->ag.route().opts();
-  auto state = std::make_shared<FlushState>(FlushState{g, batch.resolved, 0, true});
+  auto state = std::make_shared<FlushState>(FlushState{g, std::move(batch.resolved), 0, true});
   auto finish = [state] {
     if (state->pending > 0) return;
     if (auto grp = state->group.lock(); grp && state->all_ok) {
@@ -292,7 +299,7 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
     }
   };
 
-  std::vector<Alert> alerts = batch.alerts;
+  std::vector<Alert> alerts = std::move(batch.alerts);
   // 1. Inhibition.
   alerts = without_muted(std::move(alerts), *inhibitor_, now);
   // 2. active_time_intervals: outside all of them, the route is muted.
@@ -467,9 +474,9 @@ void Dispatcher::maintenance() {
   silences_.gc(now);
   nflog_.gc(now);
   double inhibited = 0;
-  for (const Alert& a : store_.list()) {
-    if (!a.resolved_at(now) && !inhibitor_->mutes(a.labels, now).empty()) ++inhibited;
-  }
+  store_.for_each([&](const SharedAlert& a) {
+    if (!a->resolved_at(now) && !inhibitor_->mutes(a->labels, now).empty()) ++inhibited;
+  });
   metrics_->inhibited->Set(inhibited);
   metrics_->groups->Set(static_cast<double>(groups_.size()));
   maintenance_timer_ =
@@ -492,9 +499,9 @@ AlertStatus Dispatcher::status_of(const Alert& a, Timestamp now) const {
 
 std::vector<AlertStatus> Dispatcher::alerts(Timestamp now) const {
   std::vector<AlertStatus> out;
-  for (const Alert& a : store_.list()) {
-    if (!a.resolved_at(now)) out.push_back(status_of(a, now));
-  }
+  store_.for_each([&](const SharedAlert& a) {
+    if (!a->resolved_at(now)) out.push_back(status_of(*a, now));
+  });
   return out;
 }
 

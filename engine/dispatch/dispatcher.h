@@ -154,8 +154,8 @@ class Dispatcher {
   Dispatcher(DispatcherOptions options, Scheduler& scheduler, NotifierFactory factory,
              Silences& silences, NotificationLog& nflog, prometheus::Registry& registry);
 
-  void route_alert(const Alert& a, Timestamp now);
-  void add_to_group(const Alert& a, const Route& route, Timestamp now);
+  void route_alert(const SharedAlert& a, Timestamp now);
+  void add_to_group(const SharedAlert& a, const Route& route, Timestamp now);
   void schedule_flush(const std::shared_ptr<Group>& g);
   void on_group_timer(const std::shared_ptr<Group>& g);
   void flush(const std::shared_ptr<Group>& g, Timestamp now);

@@ -97,12 +97,12 @@ TEST(AlertStore, MergesOnlyOverlappingUpdates) {
   // Starts inside the stored range: merged, the earliest start kept.
   auto m = store.put(make(l, 200, 2000, 200), 200);
   ASSERT_TRUE(m);
-  EXPECT_EQ(m->starts_at, 100);
-  EXPECT_EQ(m->ends_at, 2000);
+  EXPECT_EQ((*m)->starts_at, 100);
+  EXPECT_EQ((*m)->ends_at, 2000);
   // A later, disjoint activity replaces the stored one.
   auto r = store.put(make(l, 5000, 6000, 5000), 5000);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->starts_at, 5000);
+  EXPECT_EQ((*r)->starts_at, 5000);
   EXPECT_EQ(store.size(), 1u);
 }
 
