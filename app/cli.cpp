@@ -93,16 +93,41 @@ Command build_cli() {
       {},
       cmd_test_promql});
 
-  Command eval{"eval",
-               "Evaluate rules over recorded or remote series and show the alert timeline.",
-               "[flags]",
-               "",
-               {},
-               {},
-               nullptr};
+  Command eval{
+      "eval",
+      "Evaluate rules over recorded or remote series and show the alert timeline.",
+      "[flags] [RULE_FILE...]",
+      "Runs the live engine's rule manager (and, with --config, its dispatcher) on stepped time\n"
+      "over [--from, --to]. Times are RFC 3339, Unix seconds, or a duration from the series'\n"
+      "start (0s, 90m); the default window is the whole span of the series.",
+      {{"rules", "Rule file (globs allowed).", "", false, true},
+       {"series", "Series file: promtool input_series YAML, or text/OpenMetrics exposition with "
+                  "timestamps.", "", false, true},
+       {"datasource.url", "Prometheus-compatible API to read the rules' series from.", ""},
+       {"datasource.basic-auth-user", "Basic auth user for the datasource.", ""},
+       {"datasource.basic-auth-password-file", "File holding the basic auth password.", ""},
+       {"datasource.bearer-token-file", "File holding a bearer token for the datasource.", ""},
+       {"datasource.ca-file", "CA bundle (PEM) to verify the datasource's certificate.", ""},
+       {"datasource.insecure-skip-verify", "Do not verify the datasource's certificate.", "",
+        true},
+       {"datasource.timeout", "Timeout of each datasource request.", "1m"},
+       {"config", "Configuration (rule_files, global, route tree, receivers): notifications "
+                  "are dispatched and rendered, not sent.", "", false, true},
+       {"from", "Start of the window.", ""},
+       {"to", "End of the window.", ""},
+       {"step", "Evaluate every group at this interval instead of its own.", ""},
+       {"format", "Output format: text, json or junit.", "text"},
+       {"fail-on", "Exit 1 when any alert is firing, pending (or firing), or none.", "none"},
+       {"expect", "Expected timeline (YAML or the JSON of --format=json); exit 1 with a diff "
+                  "when it differs.", ""},
+       {"web.external-url", "External URL for $externalURL and generator URLs.", ""},
+       compat_flag()},
+      {},
+      cmd_eval};
   Command replay = eval;
   replay.name = "replay";
   replay.summary = "Alias of eval.";
+  replay.usage = eval.usage;
 
   Command routes{"routes", "Inspect the route tree.", "", "", {}, {}, nullptr};
   routes.subcommands.push_back(Command{

@@ -18,5 +18,6 @@ int cmd_routes_test(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_routes_show(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_notify_test(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_test_promql(const Args& args, std::ostream& out, std::ostream& err);
+int cmd_eval(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace tocsin::app
