@@ -111,6 +111,7 @@ Command build_cli() {
        {"datasource.insecure-skip-verify", "Do not verify the datasource's certificate.", "",
         true},
        {"datasource.timeout", "Timeout of each datasource request.", "1m"},
+       {"datasource.chunk", "Range of each datasource query for raw samples.", "1h"},
        {"config", "Configuration (rule_files, global, route tree, receivers): notifications "
                   "are dispatched and rendered, not sent.", "", false, true},
        {"from", "Start of the window.", ""},

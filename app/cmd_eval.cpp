@@ -4,6 +4,7 @@
 
 #include "app/commands.h"
 #include "app/eval/backtest.h"
+#include "app/eval/remote.h"
 #include "app/eval/report.h"
 #include "app/eval/series_input.h"
 #include "engine/config/load.h"
@@ -60,11 +61,6 @@ int cmd_eval(const Args& args, std::ostream& out, std::ostream& err) {
     err << kCmd << ": give --series FILE... or --datasource.url URL (one of them)\n";
     return kExitUsage;
   }
-  if (remote) {
-    err << kCmd << ": --datasource.url: not implemented yet\n";
-    return kExitUsage;
-  }
-
   const auto& config_files = args.all("config");
   if (!config_files.empty()) {
     auto cfg = config::load_config(config_files);
@@ -79,24 +75,46 @@ int cmd_eval(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
 
-  auto series = eval::load_series_files(series_files);
-  if (!series) {
-    err << kCmd << ": " << series.error().message << "\n";
-    return kExitFailed;
+  // The series: from files (the window defaults to their span; durations count from their
+  // start), or from a datasource (--from and --to required, absolute).
+  eval::SeriesSet series;
+  Timestamp base = 0;
+  if (!remote) {
+    auto loaded = eval::load_series_files(series_files);
+    if (!loaded) {
+      err << kCmd << ": " << loaded.error().message << "\n";
+      return kExitFailed;
+    }
+    series = std::move(*loaded);
+    base = series.min_t;
+    options.from = series.min_t;
+    options.to = series.max_t;
+  } else if (!args.is_set("from") || !args.is_set("to")) {
+    err << kCmd << ": --datasource.url needs --from and --to (RFC 3339 or Unix seconds)\n";
+    return kExitUsage;
   }
-  const Timestamp base = series->min_t;
-  options.from = series->min_t;
-  options.to = series->max_t;
   for (const char* which : {"from", "to"}) {
     if (!args.is_set(which)) continue;
-    auto t = eval::parse_eval_time(args.get(which), base);
+    const std::string& text = args.get(which);
+    std::optional<Timestamp> t;
+    if (remote) {
+      // No series' start to count from: only absolute times.
+      t = eval::parse_eval_time(text, 0);
+      if (t != eval::parse_eval_time(text, 1)) t.reset();  // a duration
+    } else {
+      t = eval::parse_eval_time(text, base);
+    }
     if (!t) {
-      err << kCmd << ": --" << which << ": \"" << args.get(which)
-          << "\" is not RFC 3339, Unix seconds or a duration from the series' start\n";
+      err << kCmd << ": --" << which << ": \"" << text << "\" is not "
+          << (remote ? "RFC 3339 or Unix seconds (a datasource has no series' start to count "
+                       "a duration from)"
+                     : "RFC 3339, Unix seconds or a duration from the series' start")
+          << "\n";
       return kExitUsage;
     }
     (std::string_view(which) == "from" ? options.from : options.to) = *t;
   }
+  if (remote) base = options.from;
   if (options.from > options.to) {
     err << kCmd << ": --from (" << format_rfc3339(options.from) << ") is after --to ("
         << format_rfc3339(options.to) << ")\n";
@@ -108,7 +126,33 @@ int cmd_eval(const Args& args, std::ostream& out, std::ostream& err) {
     err << rules.error().message << "\n";
     return kExitFailed;
   }
-  auto result = eval::run_backtest(options, std::move(*rules), *series);
+  if (remote) {
+    eval::DatasourceOptions ds;
+    ds.url = args.get("datasource.url");
+    ds.basic_auth_user = args.get("datasource.basic-auth-user");
+    ds.basic_auth_password_file = args.get("datasource.basic-auth-password-file");
+    ds.bearer_token_file = args.get("datasource.bearer-token-file");
+    ds.ca_file = args.get("datasource.ca-file");
+    ds.insecure_skip_verify = args.flag("datasource.insecure-skip-verify");
+    for (auto [flag, target] : {std::pair{"datasource.timeout", &ds.timeout},
+                                std::pair{"datasource.chunk", &ds.chunk}}) {
+      auto d = parse_duration(args.get(flag));
+      if (!d || *d <= 0) {
+        err << kCmd << ": --" << flag << ": \"" << args.get(flag)
+            << "\" is not a positive duration\n";
+        return kExitUsage;
+      }
+      *target = *d;
+    }
+    auto fetched =
+        eval::fetch_series(ds, *rules, options.from, options.to, options.lookback_delta);
+    if (!fetched) {
+      err << kCmd << ": " << fetched.error().message << "\n";
+      return kExitFailed;
+    }
+    series = std::move(*fetched);
+  }
+  auto result = eval::run_backtest(options, std::move(*rules), series);
   if (!result) {
     err << kCmd << ": " << result.error().message << "\n";
     return kExitFailed;
