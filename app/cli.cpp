@@ -38,6 +38,10 @@ Command build_cli() {
           {"storage.retention",
            "How long samples are kept in memory; must cover the longest range your rules use.",
            "6h"},
+          {"storage.head-snapshot-interval",
+           "How often the series head is written to --storage.path (also at shutdown); samples "
+           "newer than the last snapshot are lost on a crash.",
+           "1m"},
           {"dry-run", "Turn every notification integration into the console log integration.",
            "", true},
           compat_flag(),

@@ -47,6 +47,12 @@ int cmd_run(const Args& args, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   options.retention = *retention;
+  auto snapshot = parse_duration(args.get("storage.head-snapshot-interval"));
+  if (!snapshot || *snapshot <= 0) {
+    err << "tocsin run: --storage.head-snapshot-interval must be a positive duration such as 1m\n";
+    return kExitUsage;
+  }
+  options.head_snapshot_interval = *snapshot;
 
   asio::io_context io;
   SystemClock clock;

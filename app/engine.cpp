@@ -10,13 +10,15 @@
 #include "app/version.h"
 #include "engine/api/alertmanager_v2.h"
 #include "engine/api/prometheus_v1.h"
+#include "engine/common/hash.h"
 #include "engine/common/log.h"
+#include "engine/common/state_file.h"
 #include "engine/config/load.h"
-#include "engine/dispatch/state_file.h"
 #include "engine/rules/api.h"
 #include "engine/rules/manager.h"
 #include "engine/scrape/scrape_manager.h"
 #include "engine/scrape/targets_api.h"
+#include "engine/storage/head_snapshot.h"
 #include "notifiers/factory.h"
 #include "rules/builtin_files.h"
 
@@ -125,7 +127,8 @@ Engine::Engine(asio::io_context& io, EngineOptions options, const Clock& clock)
       dispatch_scheduler_(io, clock),
       notifier_metrics_(*registry_),
       persist_timer_(io),
-      retention_timer_(io) {
+      retention_timer_(io),
+      head_snapshot_timer_(io) {
   process_collector_ = std::make_shared<http::ProcessCollector>();
   prometheus::BuildGauge()
       .Name("tocsin_build_info")
@@ -138,6 +141,10 @@ Engine::Engine(asio::io_context& io, EngineOptions options, const Clock& clock)
                          .Help("Whether the last configuration reload attempt was successful.")
                          .Register(*registry_)
                          .Add({});
+  state_write_failures_ = &prometheus::BuildCounter()
+                              .Name("tocsin_state_write_failures_total")
+                              .Help("State file writes that failed (disk full, permissions), by file.")
+                              .Register(*registry_);
   reload_success_time_ = &prometheus::BuildGauge()
                               .Name("tocsin_config_last_reload_success_timestamp_seconds")
                               .Help("Timestamp of the last successful configuration reload.")
@@ -161,6 +168,7 @@ Engine::Engine(asio::io_context& io, EngineOptions options, const Clock& clock)
 Engine::~Engine() {
   persist_timer_.cancel();
   retention_timer_.cancel();
+  head_snapshot_timer_.cancel();
   if (dispatcher_) dispatcher_->stop();
   blocking_.join();
   workers_.join();
@@ -197,20 +205,57 @@ void Engine::load_state() {
     log::warn("cannot create the storage directory; state will not survive a restart",
               {{"path", options_.storage_path}, {"err", ec.message()}});
   }
-  auto restore = [&](const char* name, auto& store) {
+  // Each file is framed (kind, version, length, checksum): a truncated or corrupt one is
+  // logged with what is lost and skipped; tocsin starts anyway.
+  auto read = [&](const char* name, std::string_view kind, int version,
+                  const char* lost) -> std::optional<std::string> {
     std::string path = state_path(options_, name);
-    if (!std::filesystem::exists(path)) return;
-    auto text = dispatch::read_state_file(path);
-    Status st = text ? store.load(*text) : Status(tl::unexpected(text.error()));
-    if (!st) {
+    if (!std::filesystem::exists(path)) return std::nullopt;
+    auto text = read_state_file(path);
+    auto body = text ? unframe_state(kind, version, *text) : Result<std::string>(tl::unexpected(text.error()));
+    if (!body) {
       log::error("state file unreadable; starting without it",
-                 {{"file", path}, {"err", st.error().message}});
+                 {{"file", path}, {"lost", lost}, {"err", body.error().message}});
+      return std::nullopt;
+    }
+    return std::move(*body);
+  };
+  auto restore = [&](const char* name, std::string_view kind, const char* lost, auto& store) {
+    auto body = read(name, kind, 1, lost);
+    if (!body) return;
+    if (Status st = store.load(*body); !st) {
+      log::error("state file unreadable; starting without it",
+                 {{"file", state_path(options_, name)}, {"lost", lost}, {"err", st.error().message}});
     }
   };
-  restore("silences.json", silences_);
-  restore("nflog.json", nflog_);
+  restore("silences.json", "silences", "silences", silences_);
+  restore("nflog.json", "nflog", "notification log (repeats may be sent early)", nflog_);
   silences_written_ = silences_.version();
   nflog_written_ = nflog_.version();
+  if (auto body = read("alerts.state", rules::kAlertStateKind, rules::kAlertStateVersion,
+                       "alert states (for: restarts from pending)")) {
+    auto saved = rules::decode_alert_states(*body);
+    if (saved) {
+      rules_->restore(std::move(*saved));
+    } else {
+      log::error("state file unreadable; starting without it",
+                 {{"file", state_path(options_, "alerts.state")},
+                  {"lost", "alert states (for: restarts from pending)"},
+                  {"err", saved.error().message}});
+    }
+  }
+  alerts_written_ = rules_->state_version();
+  if (auto body = read("head.state", storage::kHeadSnapshotKind, storage::kHeadSnapshotVersion,
+                       "recent samples (rules see no history until scrapes refill it)")) {
+    auto st = storage::decode_head(*body, head_);
+    if (st) {
+      log::info("series head restored", {{"series", std::to_string(st->series)},
+                                         {"samples", std::to_string(st->samples)}});
+    } else {
+      log::error("head snapshot partly unreadable; kept what was whole",
+                 {{"file", state_path(options_, "head.state")}, {"err", st.error().message}});
+    }
+  }
 }
 
 void Engine::persist_state(bool sync) {
@@ -219,26 +264,68 @@ void Engine::persist_state(bool sync) {
   };
   std::vector<Write> writes;
   if (silences_.version() != silences_written_) {
-    writes.push_back({state_path(options_, "silences.json"), silences_.snapshot()});
+    writes.push_back({state_path(options_, "silences.json"),
+                      frame_state("silences", 1, silences_.snapshot())});
     silences_written_ = silences_.version();
   }
   if (nflog_.version() != nflog_written_) {
-    writes.push_back({state_path(options_, "nflog.json"), nflog_.snapshot()});
+    writes.push_back({state_path(options_, "nflog.json"), frame_state("nflog", 1, nflog_.snapshot())});
     nflog_written_ = nflog_.version();
   }
-  if (writes.empty()) return;
-  auto job = [writes = std::move(writes)] {
-    for (const auto& w : writes) {
-      if (auto st = dispatch::write_file_atomic(w.path, w.data); !st) {
-        log::error("cannot write state file", {{"file", w.path}, {"err", st.error().message}});
-      }
+  if (rules_->state_version() != alerts_written_) {
+    alerts_written_ = rules_->state_version();
+    std::string body = rules_->snapshot_alert_states();
+    if (std::uint64_t h = fnv1a(body); h != alerts_hash_) {  // unchanged states: no write
+      alerts_hash_ = h;
+      writes.push_back({state_path(options_, "alerts.state"),
+                        frame_state(rules::kAlertStateKind, rules::kAlertStateVersion, body)});
     }
+  }
+  if (writes.empty()) return;
+  auto job = [this, writes = std::move(writes)] {
+    for (const auto& w : writes) write_state(w.path, w.data);
   };
   if (sync) {
     job();
   } else {
     asio::post(blocking_, std::move(job));
   }
+}
+
+void Engine::write_state(const std::string& path, std::string_view data) {
+  // A full disk or a read-only directory: logged and counted; the previous file stays intact
+  // (write_file_atomic never touches it before the rename) and everything else goes on.
+  if (auto st = write_file_atomic(path, data); !st) {
+    log::error("cannot write state file", {{"file", path}, {"err", st.error().message}});
+    state_write_failures_
+        ->Add({{"file", std::filesystem::path(path).filename().string()}})
+        .Increment();
+  }
+}
+
+void Engine::snapshot_head(bool sync) {
+  auto job = [this, mint = clock_.now() - options_.retention] {
+    storage::HeadSnapshotStats st;
+    std::string body = storage::encode_head(head_, mint, &st);
+    write_state(state_path(options_, "head.state"),
+                frame_state(storage::kHeadSnapshotKind, storage::kHeadSnapshotVersion, body));
+  };
+  if (sync) {
+    job();
+  } else {
+    asio::post(blocking_, std::move(job));
+  }
+}
+
+void Engine::schedule_head_snapshot() {
+  // The head survives a restart at most one interval behind; encoding and writing run on the
+  // blocking pool, reading the head under its shared lock a batch of series at a time.
+  head_snapshot_timer_.expires_after(std::chrono::milliseconds(options_.head_snapshot_interval));
+  head_snapshot_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    snapshot_head(false);
+    schedule_head_snapshot();
+  });
 }
 
 void Engine::schedule_persist() {
@@ -301,7 +388,7 @@ Status Engine::start() {
                {{"receiver", dl.receiver}, {"integration", dl.integration}, {"err", dl.error}});
     asio::post(blocking_, [path = state_path(options_, "dead_letters.jsonl"),
                            line = std::move(line)] {
-      if (auto st = dispatch::append_file_synced(path, line); !st) {
+      if (auto st = append_file_synced(path, line); !st) {
         log::error("cannot write the dead-letter log", {{"file", path}, {"err", st.error().message}});
       }
     });
@@ -316,6 +403,7 @@ Status Engine::start() {
   record_reload(true);
   schedule_persist();
   schedule_retention();
+  schedule_head_snapshot();
   ready_ = true;
   log::info("listening", {{"address", bound}});
   return {};
@@ -379,10 +467,12 @@ void Engine::shutdown() {
   if (server_) server_->stop();
   persist_timer_.cancel();
   retention_timer_.cancel();
+  head_snapshot_timer_.cancel();
   scrape_->stop();  // stale markers for every scraped series
   rules_->stop();   // no further evaluations
   if (dispatcher_) dispatcher_->stop();
   persist_state(true);
+  snapshot_head(true);
 }
 
 void Engine::register_routes() {

@@ -18,6 +18,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
@@ -58,6 +60,7 @@ struct EngineOptions {
   bool dry_run = false;
   bool compat_prometheus2 = false;  // --compat=prometheus2 (also `tocsin: {compat: ...}`)
   Duration retention = 6 * kHour;    // --storage.retention: samples older than this are dropped
+  Duration head_snapshot_interval = kMinute;  // --storage.head-snapshot-interval
 };
 
 // The loaded configuration as the engine applies it: source texts plus the parsed form.
@@ -90,7 +93,12 @@ class Engine {
   // Writes changed state files on the blocking pool; `sync` waits for the writes (shutdown).
   void persist_state(bool sync);
   void schedule_persist();
+  // Writes one state file atomically (blocking pool or shutdown); failures are logged and counted.
+  void write_state(const std::string& path, std::string_view data);
+  // Snapshots the series head to head.state (on the blocking pool unless `sync`).
+  void snapshot_head(bool sync);
   void schedule_retention();
+  void schedule_head_snapshot();
 
   boost::asio::io_context& io_;
   EngineOptions options_;
@@ -108,6 +116,7 @@ class Engine {
   std::shared_ptr<http::ProcessCollector> process_collector_;
   prometheus::Gauge* reload_success_ = nullptr;
   prometheus::Gauge* reload_success_time_ = nullptr;
+  prometheus::Family<prometheus::Counter>* state_write_failures_ = nullptr;
 
   // Outbound HTTP (scrapes, notifications): one libcurl-multi client on the I/O loop.
   http::CurlClient curl_;
@@ -128,8 +137,11 @@ class Engine {
   std::unique_ptr<dispatch::AlertmanagerSender> am_sender_;
   boost::asio::steady_timer persist_timer_;
   boost::asio::steady_timer retention_timer_;
+  boost::asio::steady_timer head_snapshot_timer_;
   std::uint64_t silences_written_ = 0;
   std::uint64_t nflog_written_ = 0;
+  std::uint64_t alerts_written_ = 0;  // rules_->state_version() last persisted
+  std::uint64_t alerts_hash_ = 0;     // hash of the alert-state body last written
 
   http::HealthRegistry health_;
   http::Router router_;

@@ -170,4 +170,24 @@ void AlertingRule::copy_state_from(const AlertingRule& old) {
   for (const auto& [k, a] : old.alerts_) alerts_[k] = a;
 }
 
+std::vector<ActiveAlert> AlertingRule::saved_state() const {
+  std::lock_guard lock(mu_);
+  std::vector<ActiveAlert> out;
+  out.reserve(alerts_.size());
+  for (const auto& [_, a] : alerts_) out.push_back(a);
+  return out;
+}
+
+void AlertingRule::restore_state(const std::vector<ActiveAlert>& alerts) {
+  std::lock_guard lock(mu_);
+  for (ActiveAlert a : alerts) {
+    // The dispatcher of the new process has not seen the alert (a crash may have hit between
+    // the send and the flush): send it again at the first evaluation. The notification log
+    // keeps that from notifying twice.
+    a.last_sent_at = 0;
+    a.valid_until = 0;
+    alerts_[a.labels] = std::move(a);
+  }
+}
+
 }  // namespace tocsin::rules

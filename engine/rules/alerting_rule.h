@@ -41,6 +41,11 @@ class AlertingRule final : public Rule {
   AlertState state() const;
   // Takes over the alerts of the rule this one replaces on reload.
   void copy_state_from(const AlertingRule& old);
+  // Every alert, including resolved ones still to be re-sent: what a restart must get back.
+  std::vector<ActiveAlert> saved_state() const;
+  // Puts alerts saved before a restart back (before the first evaluation); they are re-sent to
+  // the sink at the first evaluation.
+  void restore_state(const std::vector<ActiveAlert>& alerts);
 
  private:
   std::string expand(std::string_view name, const tmpl::Value& data,

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <map>
 
+#include "engine/rules/alert_state_snapshot.h"
 #include "engine/common/hash.h"
 #include "engine/http/http_types.h"
 #include "parser/promql/parse.h"
@@ -125,6 +126,19 @@ void Group::copy_state_from(Group& old) {
     auto* to_rule = dynamic_cast<AlertingRule*>(rules_[i].get());
     auto* from_rule = dynamic_cast<AlertingRule*>(old.rules_[from].get());
     if (to_rule && from_rule) to_rule->copy_state_from(*from_rule);
+  }
+}
+
+void Group::restore_saved(const SavedGroupAlerts& saved) {
+  std::map<std::string, size_t> seen;  // identity -> rules with it so far
+  for (auto& rule : rules_) {
+    auto* ar = dynamic_cast<AlertingRule*>(rule.get());
+    if (ar == nullptr) continue;
+    const std::string id = rule->identity();
+    const size_t n = seen[id]++;
+    auto it = saved.by_rule.find(id);
+    if (it == saved.by_rule.end() || n >= it->second.size()) continue;
+    ar->restore_state(it->second[n]);
   }
 }
 

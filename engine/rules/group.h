@@ -65,6 +65,8 @@ struct GroupEvalResult {
   std::vector<std::pair<const Rule*, std::string>> errors;
 };
 
+struct SavedGroupAlerts;
+
 class Group {
  public:
   Group(GroupSpec spec, GroupOptions options);
@@ -90,6 +92,8 @@ class Group {
   // Carries state over from the group this one replaces: alerts of rules with the same name
   // and labels, the series each wrote last (for stale markers), the last evaluation.
   void copy_state_from(Group& old);
+  // Takes the alerts saved for this group before a restart (alert_state_snapshot.h).
+  void restore_saved(const SavedGroupAlerts& saved);
 
   Timestamp last_evaluation() const { return last_evaluation_.load(); }
   double evaluation_seconds() const { return evaluation_seconds_.load(); }

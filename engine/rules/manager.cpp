@@ -152,6 +152,10 @@ void Manager::apply(LoadedRules rules) {
           if (old->second.running) retiring_.push_back(old->second.group);
           entries_.erase(old);
         }
+        if (auto saved = saved_.find(key); saved != saved_.end()) {
+          group->restore_saved(saved->second);
+          saved_.erase(saved);
+        }
         e.job = schedule(key, group->interval());
         next[key] = std::move(e);
       }
@@ -165,8 +169,11 @@ void Manager::apply(LoadedRules rules) {
   }
   entries_ = std::move(next);
   order_ = std::move(order);
+  ++state_version_;
   update_alert_gauges();
 }
+
+std::string Manager::snapshot_alert_states() const { return encode_alert_states(groups()); }
 
 void Manager::stop() {
   for (auto& [key, e] : entries_) {
@@ -249,6 +256,7 @@ void Manager::finish(const std::shared_ptr<Group>& g, GroupEvalResult r, Timesta
     }
     retiring_.erase(std::remove(retiring_.begin(), retiring_.end(), g), retiring_.end());
   }
+  ++state_version_;
   if (!r.alerts.empty() && sink_) {
     for (auto& a : r.alerts) {
       LabelsBuilder b(a.labels);

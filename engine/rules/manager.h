@@ -37,6 +37,7 @@
 #include "engine/common/job_scheduler.h"
 #include "engine/config/config.h"
 #include "engine/model/alert.h"
+#include "engine/rules/alert_state_snapshot.h"
 #include "engine/rules/group.h"
 
 namespace tocsin::rules {
@@ -93,6 +94,14 @@ class Manager {
   // Takes every group off the scheduler (shutdown); an evaluation in flight still finishes.
   void stop();
 
+  // Alert states saved before a restart: groups created by later apply() calls take theirs
+  // (normally the first apply, at start-up).
+  void restore(SavedAlertStates saved) { saved_ = std::move(saved); }
+  // Changes whenever an evaluation or apply() may have changed some alert's state.
+  std::uint64_t state_version() const { return state_version_; }
+  // The snapshot body (alert_state_snapshot.h) of every group's alerts.
+  std::string snapshot_alert_states() const;
+
   // The running groups in file and file order (snapshot; the groups stay valid while held).
   std::vector<std::shared_ptr<const Group>> groups() const;
   // Groups being evaluated right now.
@@ -128,6 +137,8 @@ class Manager {
   std::map<std::string, Entry> entries_;     // by "file;name"
   std::vector<std::shared_ptr<Group>> retiring_;  // removed while running
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  SavedAlertStates saved_;
+  std::uint64_t state_version_ = 0;
 
   prometheus::Family<prometheus::Counter>& evaluations_;
   prometheus::Family<prometheus::Counter>& failures_;

@@ -358,6 +358,38 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
   return out;
 }
 
+void Head::for_each_series(
+    Timestamp mint,
+    const std::function<void(const Labels&, std::span<const Sample>)>& fn) const {
+  constexpr std::size_t kBatch = 1024;
+  std::vector<std::pair<Labels, std::vector<Sample>>> batch;
+  for (std::size_t next = 0;;) {
+    batch.clear();
+    {
+      std::shared_lock lock(mu_);
+      if (next >= series_.size()) break;
+      const std::size_t end = std::min(series_.size(), next + kBatch);
+      for (; next < end; ++next) {
+        const MemSeries* s = series_[next].get();
+        if (!s || !s->has_samples()) continue;
+        std::vector<Sample> samples;
+        auto copy = [&](ChunkIterator it, Timestamp cmax) {
+          if (cmax < mint) return;
+          while (it.next()) {
+            if (it.t() >= mint) samples.push_back({it.t(), it.v()});
+          }
+        };
+        for (size_t i = 0; i < s->num_closed; ++i) {
+          copy(s->closed[i].iterator(), s->closed[i].max_time());
+        }
+        if (s->open.num_samples() > 0) copy(s->open.iterator(), s->open.max_time());
+        if (!samples.empty()) batch.emplace_back(labels_of(*s), std::move(samples));
+      }
+    }
+    for (const auto& [labels, samples] : batch) fn(labels, samples);
+  }
+}
+
 void Head::remove_series(std::uint32_t id) {
   MemSeries& s = *series_[id];
   table_erase(id, s.hash);

@@ -26,8 +26,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -72,6 +74,13 @@ class Head final : public Querier {
   // Removes all data (promqltest `clear`).
   void clear();
   HeadStats stats() const;
+
+  // Visits every series that has samples at or after `mint`, with those samples, in batches:
+  // the shared lock is held while a batch (up to 1024 series) is copied, never while `fn` runs.
+  // For snapshots (head_snapshot.h).
+  void for_each_series(
+      Timestamp mint,
+      const std::function<void(const Labels&, std::span<const Sample>)>& fn) const;
 
  private:
   friend class HeadAppender;

@@ -4,7 +4,7 @@
 
 #include <prometheus/registry.h>
 
-#include "engine/dispatch/state_file.h"
+#include "engine/common/state_file.h"
 #include "tests/support/subprocess.h"
 
 namespace tocsin::dispatch {

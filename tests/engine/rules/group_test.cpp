@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <prometheus/registry.h>
 
+#include "engine/rules/alert_state_snapshot.h"
 #include "engine/rules/api.h"
 #include "engine/rules/manager.h"
 #include "engine/storage/head.h"
@@ -214,6 +215,78 @@ TEST_F(ManagerFixture, EvaluatesSendsAndKeepsStateOnReload) {
   EXPECT_EQ(alerts["data"]["alerts"].size(), 1u);
   req.params = {{"type", "bogus"}};
   EXPECT_EQ(rules_response(m, req).status, 400);
+}
+
+// A restart (or kill -9) with the saved alert states: the firing alert goes on firing without
+// turning pending again, the pending one keeps its activeAt, and the first evaluation after the
+// restart sends the firing alert as firing.
+TEST_F(ManagerFixture, AlertStatesSurviveARestart) {
+  std::string path = write("restart.yml", R"(groups:
+- name: g
+  interval: 10s
+  rules:
+  - alert: Firing
+    expr: vector(1)
+    for: 20s
+  - alert: Pending
+    expr: vector(1)
+    for: 10m
+  - record: r
+    expr: vector(3)
+)");
+  RulesConfig cfg;
+  cfg.rule_files = {path};
+  std::string body;
+  ActiveAlert firing_before, pending_before;
+  {
+    Manager m({&head, [this] { return head.appender(); }}, nullptr, scheduler, registry);
+    ASSERT_TRUE(m.apply(cfg));
+    for (Timestamp t = 0; t <= 60'000; t += 1000) scheduler.advance(t);
+    const auto& rules = m.groups()[0]->rules();
+    firing_before = dynamic_cast<const AlertingRule*>(rules[0].get())->active_alerts().at(0);
+    pending_before = dynamic_cast<const AlertingRule*>(rules[1].get())->active_alerts().at(0);
+    ASSERT_EQ(firing_before.state, AlertState::kFiring);
+    ASSERT_EQ(pending_before.state, AlertState::kPending);
+    body = m.snapshot_alert_states();
+  }
+  auto saved = decode_alert_states(body);
+  ASSERT_TRUE(saved) << saved.error().message;
+  EXPECT_FALSE(decode_alert_states("[{\"file\": 1}]"));
+
+  // The new process: its own scheduler, registry and manager, 65 s after the crash.
+  FakeClock clock2(125'000);
+  ManualScheduler scheduler2(clock2);
+  prometheus::Registry registry2;
+  std::vector<std::pair<std::vector<Alert>, Timestamp>> sent2;
+  Manager m2({&head, [this] { return head.appender(); }},
+             [&](std::vector<Alert> a, Timestamp now) { sent2.emplace_back(std::move(a), now); },
+             scheduler2, registry2);
+  m2.restore(std::move(*saved));
+  ASSERT_TRUE(m2.apply(cfg));
+  const auto& rules = m2.groups()[0]->rules();
+  // Restored before any evaluation.
+  auto firing = dynamic_cast<const AlertingRule*>(rules[0].get())->active_alerts();
+  ASSERT_EQ(firing.size(), 1u);
+  EXPECT_EQ(firing[0].state, AlertState::kFiring);
+  EXPECT_EQ(firing[0].active_at, firing_before.active_at);
+  EXPECT_EQ(firing[0].fired_at, firing_before.fired_at);
+  // One evaluation later: still firing, sent as firing; pending kept its activeAt.
+  for (Timestamp t = 125'000; t <= 136'000; t += 1000) scheduler2.advance(t);
+  firing = dynamic_cast<const AlertingRule*>(rules[0].get())->active_alerts();
+  ASSERT_EQ(firing.size(), 1u);
+  EXPECT_EQ(firing[0].state, AlertState::kFiring);
+  EXPECT_EQ(firing[0].fired_at, firing_before.fired_at);
+  auto pending = dynamic_cast<const AlertingRule*>(rules[1].get())->active_alerts();
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].state, AlertState::kPending);
+  EXPECT_EQ(pending[0].active_at, pending_before.active_at);
+  ASSERT_FALSE(sent2.empty());
+  for (const auto& [alerts, at] : sent2) {
+    for (const auto& a : alerts) {
+      EXPECT_EQ(a.labels.get("alertname"), "Firing");
+      EXPECT_EQ(a.ends_at > at, true) << "a restart must not resolve a firing alert";
+    }
+  }
 }
 
 TEST_F(ManagerFixture, SlowGroupSkipsTurns) {

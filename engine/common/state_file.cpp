@@ -1,21 +1,65 @@
-#include "engine/dispatch/state_file.h"
+#include "engine/common/state_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cinttypes>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-namespace tocsin::dispatch {
+#include "engine/common/hash.h"
+
+namespace tocsin {
 namespace {
 
 std::string errno_text(const std::string& what, const std::string& path) {
   return what + " " + path + ": " + std::strerror(errno);
 }
 
+constexpr std::string_view kMagic = "tocsin-state ";
+
 }  // namespace
+
+std::string frame_state(std::string_view kind, int version, std::string_view body) {
+  char tail[64];
+  std::snprintf(tail, sizeof tail, " v%d %zu %016" PRIx64 "\n", version, body.size(), fnv1a(body));
+  std::string out;
+  out.reserve(kMagic.size() + kind.size() + sizeof tail + body.size());
+  out.append(kMagic).append(kind).append(tail).append(body);
+  return out;
+}
+
+Result<std::string> unframe_state(std::string_view kind, int max_version, std::string_view text) {
+  if (!text.empty() && text.front() == '{') return std::string(text);  // written before framing
+  if (text.substr(0, kMagic.size()) != kMagic) return invalid_argument("not a tocsin state file");
+  const size_t nl = text.find('\n');
+  if (nl == std::string_view::npos) return invalid_argument("truncated header");
+  std::string header(text.substr(kMagic.size(), nl - kMagic.size()));
+  char got_kind[64];
+  int version = 0;
+  unsigned long long length = 0;
+  unsigned long long checksum = 0;
+  if (std::sscanf(header.c_str(), "%63s v%d %llu %llx", got_kind, &version, &length, &checksum) != 4) {
+    return invalid_argument("malformed header: " + header);
+  }
+  if (kind != got_kind) {
+    return invalid_argument("a " + std::string(got_kind) + " state file, not " + std::string(kind));
+  }
+  if (version > max_version) {
+    return invalid_argument("format version " + std::to_string(version) +
+                            " is newer than this tocsin reads (" + std::to_string(max_version) + ")");
+  }
+  std::string_view body = text.substr(nl + 1);
+  if (body.size() != length) {
+    return invalid_argument("truncated: " + std::to_string(body.size()) + " of " +
+                            std::to_string(length) + " bytes");
+  }
+  if (fnv1a(body) != checksum) return invalid_argument("checksum mismatch (corrupt file)");
+  return std::string(body);
+}
 
 Status write_file_atomic(const std::string& path, std::string_view data) {
   const std::string tmp = path + ".tmp";
@@ -28,6 +72,7 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
       if (errno == EINTR) continue;
       std::string msg = errno_text("write", tmp);
       ::close(fd);
+      ::unlink(tmp.c_str());
       return unavailable(msg);
     }
     off += static_cast<size_t>(n);
@@ -35,10 +80,15 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
   if (::fsync(fd) != 0) {
     std::string msg = errno_text("fsync", tmp);
     ::close(fd);
+    ::unlink(tmp.c_str());
     return unavailable(msg);
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return unavailable(errno_text("rename", tmp));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string msg = errno_text("rename", tmp);
+    ::unlink(tmp.c_str());
+    return unavailable(msg);
+  }
   std::string dir = ".";
   if (auto slash = path.rfind('/'); slash != std::string::npos) {
     dir = slash == 0 ? "/" : path.substr(0, slash);
@@ -85,4 +135,4 @@ Status append_file_synced(const std::string& path, std::string_view data) {
   return {};
 }
 
-}  // namespace tocsin::dispatch
+}  // namespace tocsin

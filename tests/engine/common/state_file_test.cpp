@@ -1,0 +1,75 @@
+// State files: framing (kind, version, length, checksum) and atomic writes.
+#include "engine/common/state_file.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace tocsin {
+namespace {
+
+TEST(StateFile, FrameRoundTripsAndRejectsDamage) {
+  const std::string body = "{\"silences\": [1, 2, 3]}\nsecond line";
+  const std::string framed = frame_state("silences", 1, body);
+  EXPECT_EQ(framed.rfind("tocsin-state silences v1 ", 0), 0u) << framed;
+  auto back = unframe_state("silences", 1, framed);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, body);
+
+  // Truncated anywhere in the body.
+  auto cut = unframe_state("silences", 1, framed.substr(0, framed.size() - 5));
+  ASSERT_FALSE(cut);
+  EXPECT_NE(cut.error().message.find("truncated"), std::string::npos) << cut.error().message;
+  // Truncated inside the header.
+  EXPECT_FALSE(unframe_state("silences", 1, framed.substr(0, 20)));
+  // One flipped byte.
+  std::string corrupt = framed;
+  corrupt[corrupt.size() - 3] ^= 0x20;
+  auto bad = unframe_state("silences", 1, corrupt);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("checksum"), std::string::npos) << bad.error().message;
+  // Another kind, a newer version, garbage.
+  auto other = unframe_state("nflog", 1, framed);
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().message.find("silences"), std::string::npos);
+  auto newer = unframe_state("silences", 1, frame_state("silences", 2, body));
+  ASSERT_FALSE(newer);
+  EXPECT_NE(newer.error().message.find("version 2"), std::string::npos);
+  EXPECT_FALSE(unframe_state("silences", 1, "garbage"));
+  EXPECT_FALSE(unframe_state("silences", 1, ""));
+  // Files written before framing (a bare JSON document) are still read.
+  auto legacy = unframe_state("silences", 1, "{\"a\":1}");
+  ASSERT_TRUE(legacy);
+  EXPECT_EQ(*legacy, "{\"a\":1}");
+}
+
+TEST(StateFile, FailedWriteLeavesTheOldFileIntact) {
+  char tmpl[] = "/tmp/tocsin-state-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string path = dir + "/alerts.state";
+  ASSERT_TRUE(write_file_atomic(path, "old"));
+  auto text = read_state_file(path);
+  ASSERT_TRUE(text);
+  EXPECT_EQ(*text, "old");
+  // The directory becomes read-only (unless we are root, who may write anyway): the write fails
+  // with an error naming the file, and the old content stays.
+  ::chmod(dir.c_str(), 0555);
+  auto st = write_file_atomic(path, "new");
+  const bool root = ::geteuid() == 0;
+  if (!root) {
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message.find("alerts.state"), std::string::npos) << st.error().message;
+    EXPECT_EQ(*read_state_file(path), "old");
+  }
+  ::chmod(dir.c_str(), 0755);
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(read_state_file(path).error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace tocsin
