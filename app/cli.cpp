@@ -138,13 +138,32 @@ Command build_cli() {
   routes.subcommands.push_back(Command{
       "test",
       "Print the receivers an alert with the given labels is routed to.",
-      "[flags] label=value...",
-      "",
+      "[flags] label=value... | --file CASES.yml",
+      "With --file, every case of the file is routed as one batch of firing alerts (so one may\n"
+      "inhibit another) and checked against its expected receivers and inhibition:\n"
+      "  tests:\n"
+      "    - labels: {alertname: DiskFull, severity: critical}\n"
+      "      receivers: [oncall]\n"
+      "    - labels: {alertname: DiskFull, severity: warning}\n"
+      "      inhibited: true\n"
+      "Exit 0 when every case passes, 1 with a per-case diff otherwise.",
       {{"config", "Configuration file (repeat to merge several).", "", false, true},
        {"tree", "Print the matching part of the route tree.", "", true},
-       {"verify.receivers", "Exit 1 unless exactly these receivers (comma-separated) match.", ""}},
+       {"verify.receivers", "Exit 1 unless exactly these receivers (comma-separated) match.", ""},
+       {"file", "YAML file of test cases (labels, expected receivers, inhibited).", ""}},
       {},
       cmd_routes_test});
+  routes.subcommands.push_back(Command{
+      "diff",
+      "Show which alerts change receiver, grouping or inhibition between two configurations.",
+      "[flags] OLD.yml NEW.yml",
+      "Without --alerts, the label sets come from both configurations: one per route (its path's\n"
+      "matchers satisfied) and a source and a target alert per inhibit rule. Exit 0 when nothing\n"
+      "changes, 1 when something does.",
+      {{"alerts", "YAML file of label sets (a list, or the `tests:` format of routes test --file).",
+        ""}},
+      {},
+      cmd_routes_diff});
   routes.subcommands.push_back(Command{
       "show",
       "Print the route tree (amtool config routes).",

@@ -2,6 +2,7 @@
 
 #include "app/commands.h"
 #include "engine/config/load.h"
+#include "engine/dispatch/routes_batch.h"
 #include "engine/dispatch/routes_test.h"
 #include "notifiers/notify_test.h"
 
@@ -39,6 +40,18 @@ int cmd_routes_test(const Args& args, std::ostream& out, std::ostream& err) {
   int code = kExitOk;
   auto cfg = load_for_cli(args, "tocsin routes test", err, code);
   if (!cfg) return code;
+  if (args.is_set("file")) {
+    if (!args.positional.empty() || args.flag("tree") || args.is_set("verify.receivers")) {
+      err << "tocsin routes test: --file takes no labels, --tree or --verify.receivers\n";
+      return kExitUsage;
+    }
+    auto cases = dispatch::load_route_cases(args.get("file"));
+    if (!cases) {
+      err << "tocsin routes test: " << cases.error().message << "\n";
+      return kExitUsage;
+    }
+    return emit(dispatch::routes_test_cases(*cfg, *cases), out, err);
+  }
   dispatch::RoutesTestOptions options;
   options.tree = args.flag("tree");
   if (args.is_set("verify.receivers")) options.verify_receivers = args.get("verify.receivers");
@@ -50,6 +63,34 @@ int cmd_routes_show(const Args& args, std::ostream& out, std::ostream& err) {
   auto cfg = load_for_cli(args, "tocsin routes show", err, code);
   if (!cfg) return code;
   return emit(dispatch::routes_show(*cfg), out, err);
+}
+
+int cmd_routes_diff(const Args& args, std::ostream& out, std::ostream& err) {
+  if (args.positional.size() != 2) {
+    err << "tocsin routes diff: give two configuration files, OLD.yml NEW.yml\n";
+    return kExitUsage;
+  }
+  std::vector<config::Config> cfgs;
+  for (const std::string& file : args.positional) {
+    auto loaded = config::load_config({file});
+    if (!loaded) {
+      for (const auto& e : loaded.error()) err << e.to_string() << "\n";
+      return kExitUsage;
+    }
+    cfgs.push_back(std::move(*loaded));
+  }
+  std::vector<Labels> batch;
+  if (args.is_set("alerts")) {
+    auto cases = dispatch::load_route_cases(args.get("alerts"));
+    if (!cases) {
+      err << "tocsin routes diff: " << cases.error().message << "\n";
+      return kExitUsage;
+    }
+    for (auto& c : *cases) batch.push_back(std::move(c.labels));
+  } else {
+    batch = dispatch::derive_label_sets(cfgs[0], cfgs[1]);
+  }
+  return emit(dispatch::routes_diff(cfgs[0], cfgs[1], batch), out, err);
 }
 
 int cmd_notify_test(const Args& args, std::ostream& out, std::ostream& err) {

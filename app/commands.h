@@ -16,6 +16,7 @@ int cmd_check_rules(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_test_rules(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_routes_test(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_routes_show(const Args& args, std::ostream& out, std::ostream& err);
+int cmd_routes_diff(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_notify_test(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_test_promql(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_eval(const Args& args, std::ostream& out, std::ostream& err);
