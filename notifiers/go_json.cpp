@@ -124,25 +124,32 @@ std::string go_json_encode(const nlohmann::ordered_json& v) {
 
 namespace tocsin::notifiers {
 
-std::string go_json_time(std::int64_t ms) {
-  if (ms == 0) return "0001-01-01T00:00:00Z";
+void append_go_json_time(std::string& out, std::int64_t ms) {
+  if (ms == 0) {
+    out += "0001-01-01T00:00:00Z";
+    return;
+  }
   std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
   int frac = static_cast<int>(ms - secs * 1000);
   std::time_t t = static_cast<std::time_t>(secs);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[48];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  std::string out = buf;
+  int n = std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  out.append(buf, static_cast<std::size_t>(n));
   if (frac != 0) {
     char f[8];
-    std::snprintf(f, sizeof(f), ".%03d", frac);
-    std::string fs = f;
-    while (fs.back() == '0') fs.pop_back();
-    out += fs;
+    int len = std::snprintf(f, sizeof(f), ".%03d", frac);
+    while (len > 1 && f[len - 1] == '0') --len;
+    out.append(f, static_cast<std::size_t>(len));
   }
   out += 'Z';
+}
+
+std::string go_json_time(std::int64_t ms) {
+  std::string out;
+  append_go_json_time(out, ms);
   return out;
 }
 

@@ -28,5 +28,6 @@ namespace tocsin::notifiers {
 // A time as Go's time.Time marshals to JSON (RFC 3339 with nanoseconds, trailing zeros
 // trimmed): "2024-01-02T03:04:05.12Z". 0 is Go's zero time, "0001-01-01T00:00:00Z".
 std::string go_json_time(std::int64_t ms);
+void append_go_json_time(std::string& out, std::int64_t ms);  // same, appended
 
 }  // namespace tocsin::notifiers

@@ -149,6 +149,8 @@ class AlertsObject final : public Object {
   std::vector<Value> resolved_;
 };
 
+}  // namespace
+
 std::string quote_meta(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -157,8 +159,6 @@ std::string quote_meta(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 KvMap to_kv(const Labels& labels) {
   KvMap kv;

@@ -42,6 +42,8 @@ struct NotificationData {
 };
 
 KvMap to_kv(const Labels& labels);
+// Go's regexp.QuoteMeta: template.Data's Receiver is the receiver name quoted this way.
+std::string quote_meta(std::string_view s);
 
 // A template.KV value (map[string]string with methods).
 Value make_kv(KvMap kv);

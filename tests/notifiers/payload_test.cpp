@@ -5,6 +5,7 @@
 #include "notifiers/go_json.h"
 #include "notifiers/pagerduty_payload.h"
 #include "notifiers/slack_payload.h"
+#include "notifiers/template_data.h"
 #include "notifiers/templates.h"
 #include "notifiers/truncate.h"
 #include "notifiers/webhook_payload.h"
@@ -84,6 +85,62 @@ TEST(WebhookPayload, Version4Exact) {
   // Go's HTML-safe escaping survives into the bytes.
   EXPECT_NE(body.find(R"(https://runbooks/\u003clatency\u003e\u0026more)"), std::string::npos);
   EXPECT_EQ(body.back(), '\n');
+}
+
+// The body as it was built before the direct encoder: template data → ordered_json → Go bytes.
+std::string reference_webhook_payload(const Notification& n, std::uint64_t max_alerts) {
+  tmpl::NotificationData d = notification_data(n, static_cast<std::size_t>(max_alerts));
+  auto kv = [](const tmpl::KvMap& m) {
+    nlohmann::ordered_json o = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : m) o[k] = v;
+    return o;
+  };
+  nlohmann::ordered_json msg = nlohmann::ordered_json::object();
+  msg["receiver"] = d.receiver;
+  msg["status"] = d.status;
+  nlohmann::ordered_json alerts = nlohmann::ordered_json::array();
+  for (const auto& a : d.alerts) {
+    alerts.push_back(nlohmann::ordered_json{{"status", a.status},
+                                            {"labels", kv(a.labels)},
+                                            {"annotations", kv(a.annotations)},
+                                            {"startsAt", go_json_time(a.starts_at)},
+                                            {"endsAt", go_json_time(a.ends_at)},
+                                            {"generatorURL", a.generator_url},
+                                            {"fingerprint", a.fingerprint}});
+  }
+  msg["alerts"] = std::move(alerts);
+  msg["groupLabels"] = kv(d.group_labels);
+  msg["commonLabels"] = kv(d.common_labels);
+  msg["commonAnnotations"] = kv(d.common_annotations);
+  msg["externalURL"] = d.external_url;
+  msg["version"] = "4";
+  msg["groupKey"] = n.group_key;
+  msg["truncatedAlerts"] = n.alerts.size() - d.alerts.size();
+  return go_json_encode(msg);
+}
+
+TEST(WebhookPayload, SameBytesAsTheTemplateDataEncoding) {
+  std::vector<Notification> cases = {sample_notification(), testing::resolved_notification()};
+  Notification odd = sample_notification();
+  odd.receiver = "a.b|(c) \"quoted\" \xff";
+  odd.group_key = "{}:{x=\"<&>\u2028\"}";
+  odd.external_url = "";
+  odd.group_labels = Labels{};
+  odd.alerts[0].annotations = {{"", "empty name"}, {"k", ""}, {"\x01" "ctl", "tab\there\n"}};
+  odd.alerts[1].annotations = odd.alerts[0].annotations;
+  odd.alerts[1].generator_url = "\xc3\x28 invalid, \u00e9 valid, \U0001F600";
+  odd.alerts[2].starts_at = 0;
+  odd.alerts[2].ends_at = kNow - 999;  // milliseconds trimmed like Go's RFC3339Nano
+  cases.push_back(odd);
+  Notification empty = sample_notification();
+  empty.alerts.clear();
+  cases.push_back(empty);
+  for (const Notification& n : cases) {
+    for (std::uint64_t max : {0, 1, 2, 5}) {
+      EXPECT_EQ(webhook_payload(n, max), reference_webhook_payload(n, max))
+          << "receiver " << n.receiver << ", max_alerts " << max;
+    }
+  }
 }
 
 TEST(WebhookPayload, MaxAlertsTruncatesBeforeComputingData) {
