@@ -9,6 +9,8 @@
 // backoff and the notification log are dispatch's business, not the integration's.
 //
 // Thread contract: notify() is called on the I/O thread; `done` is invoked on the I/O thread.
+// `n` is valid only during the notify() call: an integration renders (or copies) what it sends
+// before returning, and must not keep a reference to n for later.
 #pragma once
 
 #include <functional>

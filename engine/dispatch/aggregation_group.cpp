@@ -38,26 +38,20 @@ FlushBatch AggregationGroup::snapshot(Timestamp now) const {
   FlushBatch b;
   b.alerts.reserve(alerts_.size());
   for (const auto& [fp, shared] : alerts_) {
-    const Alert& a = *shared;
-    if (a.resolved_at(now)) {
-      b.resolved.push_back(a);
-      b.alerts.push_back(a);
-    } else {
-      Alert f = a;
-      f.ends_at = 0;  // a firing alert must not resolve while the notification travels
-      b.alerts.push_back(std::move(f));
-    }
+    if (shared->resolved_at(now)) b.resolved.push_back(shared);
+    b.alerts.push_back(shared);
   }
   // One order for firing and resolved together, as Alertmanager sorts a flush (the webhook
   // payload and the templates' .Alerts see this order).
-  std::stable_sort(b.alerts.begin(), b.alerts.end(), alert_less);
+  std::stable_sort(b.alerts.begin(), b.alerts.end(),
+                   [](const SharedAlert& x, const SharedAlert& y) { return alert_less(*x, *y); });
   return b;
 }
 
-void AggregationGroup::delete_if_not_modified(const std::vector<Alert>& sent) {
-  for (const Alert& a : sent) {
-    auto it = alerts_.find(a.fingerprint());
-    if (it != alerts_.end() && it->second->updated_at == a.updated_at) alerts_.erase(it);
+void AggregationGroup::delete_if_not_modified(const std::vector<SharedAlert>& sent) {
+  for (const SharedAlert& a : sent) {
+    auto it = alerts_.find(a->fingerprint());
+    if (it != alerts_.end() && it->second->updated_at == a->updated_at) alerts_.erase(it);
   }
 }
 

@@ -4,8 +4,8 @@
 // Timing, as Alertmanager: the first flush is group_wait after the group was created — or at
 // once when an alert arrives whose starts_at is more than group_wait ago and the group has not
 // flushed yet (a restart or late delivery must not delay an old alert again); afterwards every
-// group_interval. A flush snapshot reports firing alerts with ends_at cleared and resolved ones
-// as they are; after a flush that notified every integration, the resolved alerts sent are
+// group_interval. A flush snapshot shares the alerts as stored (the notification clears a firing
+// alert's ends_at); after a flush that notified every integration, the resolved alerts sent are
 // removed unless they changed meanwhile (delete_if_not_modified). The group shares the stored
 // alerts (SharedAlert) with the AlertStore rather than copying them. The Dispatcher owns groups
 // and drives their timers; the class itself reads no clock. I/O thread only.
@@ -23,9 +23,11 @@
 
 namespace tocsin::dispatch {
 
+// The alerts of a flush, shared with the store as they are (no copies): a firing alert keeps its
+// stored ends_at here; the notification built from the batch clears it (as Alertmanager does).
 struct FlushBatch {
-  std::vector<Alert> alerts;    // firing and resolved, in Alertmanager's order (alert_less)
-  std::vector<Alert> resolved;  // the resolved ones, as stored (for delete_if_not_modified)
+  std::vector<SharedAlert> alerts;    // firing and resolved, in Alertmanager's order (alert_less)
+  std::vector<SharedAlert> resolved;  // the resolved ones (for delete_if_not_modified)
 };
 
 class AggregationGroup {
@@ -51,7 +53,7 @@ class AggregationGroup {
   void on_flush(Timestamp now);
   FlushBatch snapshot(Timestamp now) const;
   // Removes each alert that is still exactly as it was sent (same updated_at).
-  void delete_if_not_modified(const std::vector<Alert>& sent);
+  void delete_if_not_modified(const std::vector<SharedAlert>& sent);
 
  private:
   const Route* route_;

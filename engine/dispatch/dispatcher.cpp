@@ -24,6 +24,10 @@ struct Dispatcher::Group {
 
 struct Dispatcher::Delivery {
   std::shared_ptr<notifiers::Notifier> notifier;
+  // The alerts to send, shared with the store. notification.alerts is filled from them (firing
+  // ones with ends_at cleared) only for the duration of each notify() call: a delivery waiting
+  // for its turn or for a retry holds pointers, not copies.
+  std::vector<SharedAlert> alerts;
   notifiers::Notification notification;
   RetryPolicy policy;
   Timestamp first_attempt = 0;
@@ -36,7 +40,7 @@ struct Dispatcher::Delivery {
 // every integration succeeded (Alertmanager's notify() returning true).
 struct Dispatcher::FlushState {
   std::weak_ptr<Group> group;
-  std::vector<Alert> resolved;
+  std::vector<SharedAlert> resolved;
   int pending = 0;
   bool all_ok = true;
 };
@@ -48,6 +52,7 @@ struct Dispatcher::Metrics {
   prometheus::Counter* invalid;
   prometheus::Gauge* inhibited;
   prometheus::Gauge* groups;
+  prometheus::Gauge* queued;
   prometheus::Family<prometheus::Counter>* notifications;
   prometheus::Family<prometheus::Counter>* failed;
   prometheus::Family<prometheus::Counter>* requests;
@@ -70,6 +75,12 @@ struct Dispatcher::Metrics {
         groups(&prometheus::BuildGauge()
                     .Name("tocsin_aggregation_groups")
                     .Help("Aggregation groups.")
+                    .Register(r)
+                    .Add({})),
+        queued(&prometheus::BuildGauge()
+                    .Name("tocsin_notifications_queued")
+                    .Help("Notification attempts waiting for a free slot of their integration "
+                          "(max_inflight_per_integration).")
                     .Register(r)
                     .Add({})),
         notifications(&prometheus::BuildCounter()
@@ -98,18 +109,32 @@ std::string failure_reason(const Error& e) {
   }
 }
 
-FingerprintSet fingerprints(const std::vector<Alert>& alerts, bool resolved, Timestamp now) {
+FingerprintSet fingerprints(const std::vector<SharedAlert>& alerts, bool resolved, Timestamp now) {
   FingerprintSet out;
-  for (const Alert& a : alerts) {
-    if (a.resolved_at(now) == resolved) out.insert(a.fingerprint());
+  for (const SharedAlert& a : alerts) {
+    if (a->resolved_at(now) == resolved) out.insert(a->fingerprint());
   }
   return out;
 }
 
 // Keeps the alerts no muter silences.
-std::vector<Alert> without_muted(std::vector<Alert> alerts, const Muter& muter, Timestamp now) {
-  std::erase_if(alerts, [&](const Alert& a) { return !muter.mutes(a.labels, now).empty(); });
+std::vector<SharedAlert> without_muted(std::vector<SharedAlert> alerts, const Muter& muter,
+                                       Timestamp now) {
+  std::erase_if(alerts,
+                [&](const SharedAlert& a) { return !muter.mutes(a->labels, now).empty(); });
   return alerts;
+}
+
+// The alerts of a notification flushed at `flush`: copies, firing ones with ends_at cleared (a
+// firing alert must not resolve while the notification travels), as Alertmanager's flush does.
+std::vector<Alert> notification_alerts(const std::vector<SharedAlert>& alerts, Timestamp flush) {
+  std::vector<Alert> out;
+  out.reserve(alerts.size());
+  for (const SharedAlert& a : alerts) {
+    out.push_back(*a);
+    if (!a->resolved_at(flush)) out.back().ends_at = 0;
+  }
+  return out;
 }
 
 }  // namespace
@@ -161,6 +186,10 @@ void Dispatcher::stop() {
   scheduler_.cancel(maintenance_timer_);
   maintenance_timer_ = 0;
   alive_ = std::make_shared<int>(0);  // callbacks of in-flight deliveries see a dead token
+  for (const auto& [n, lane] : lanes_) {
+    metrics_->queued->Decrement(static_cast<double>(lane.queued.size()));
+  }
+  lanes_.clear();
 }
 
 Status Dispatcher::apply_config(const config::Config& cfg) {
@@ -299,7 +328,7 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
     }
   };
 
-  std::vector<Alert> alerts = std::move(batch.alerts);
+  std::vector<SharedAlert> alerts = std::move(batch.alerts);
   // 1. Inhibition.
   alerts = without_muted(std::move(alerts), *inhibitor_, now);
   // 2. active_time_intervals: outside all of them, the route is muted.
@@ -336,9 +365,9 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
     }
     // Without send_resolved only firing alerts go out; nothing firing = nothing to send, but
     // the log still records the resolution.
-    std::vector<Alert> to_send = alerts;
+    std::vector<SharedAlert> to_send = alerts;
     if (!notifier->send_resolved()) {
-      std::erase_if(to_send, [&](const Alert& a) { return a.resolved_at(now); });
+      std::erase_if(to_send, [&](const SharedAlert& a) { return a->resolved_at(now); });
     }
     if (to_send.empty()) {
       nflog_.log(rk, g->ag.group_key(), firing, resolved, now);
@@ -347,9 +376,10 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
     // Retry, notify, log.
     auto d = std::make_shared<Delivery>();
     d->notifier = notifier;
+    d->alerts = std::move(to_send);
     d->notification = notifiers::Notification{opts.receiver,      kind,
                                               rk.index,           g->ag.group_key(),
-                                              g->ag.labels(),     std::move(to_send),
+                                              g->ag.labels(),     {},
                                               options_.external_url, now};
     d->policy = retry_policy(opts.receiver);
     d->first_attempt = now;
@@ -371,14 +401,57 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
 }
 
 void Dispatcher::deliver(std::shared_ptr<Delivery> d) {
+  const std::size_t max = options_.max_inflight_per_integration;
+  Lane& lane = lanes_[d->notifier.get()];
+  if (max != 0 && (lane.inflight >= max || !lane.queued.empty())) {
+    lane.queued.push_back(std::move(d));
+    metrics_->queued->Increment();
+    return;
+  }
+  start(std::move(d));
+}
+
+void Dispatcher::start(std::shared_ptr<Delivery> d) {
+  ++lanes_[d->notifier.get()].inflight;
   ++d->attempts;
   const std::string kind(d->notifier->integration());
   metrics_->requests->Add({{"integration", kind}}).Increment();
   std::weak_ptr<int> alive = alive_;
   auto notifier = d->notifier;
+  d->notification.alerts = notification_alerts(d->alerts, d->notification.now);
   notifier->notify(d->notification, [this, alive, d](notifiers::NotifyResult r) {
-    if (alive.lock()) on_delivery_result(d, std::move(r));
+    if (!alive.lock()) return;
+    release(d->notifier.get());
+    on_delivery_result(d, std::move(r));
   });
+  // The integration rendered what it sends; the copies go (notify()'s contract, notifier.h).
+  std::vector<Alert>().swap(d->notification.alerts);
+}
+
+void Dispatcher::release(const notifiers::Notifier* n) {
+  auto it = lanes_.find(n);
+  if (it == lanes_.end()) return;
+  --it->second.inflight;
+  if (it->second.draining) return;  // an outer release() of this lane starts the next one
+  it->second.draining = true;
+  const std::size_t max = options_.max_inflight_per_integration;
+  for (;;) {
+    it = lanes_.find(n);  // start() may add lanes (fallback deliveries), invalidating iterators
+    Lane& lane = it->second;
+    if (lane.queued.empty()) {
+      if (lane.inflight == 0) {
+        lanes_.erase(it);
+        return;
+      }
+      break;
+    }
+    if (max != 0 && lane.inflight >= max) break;
+    std::shared_ptr<Delivery> next = std::move(lane.queued.front());
+    lane.queued.pop_front();
+    metrics_->queued->Decrement();
+    start(std::move(next));
+  }
+  lanes_.find(n)->second.draining = false;
 }
 
 void Dispatcher::on_delivery_result(const std::shared_ptr<Delivery>& d,
@@ -406,14 +479,17 @@ void Dispatcher::on_delivery_result(const std::shared_ptr<Delivery>& d,
         for (const auto& n : *list) {
           auto f = std::make_shared<Delivery>();
           f->notifier = n;
+          f->alerts = d->alerts;
           f->notification = d->notification;
           f->notification.receiver = d->fallback_receiver;
           f->notification.integration = std::string(n->integration());
           f->notification.integration_index = per_kind[f->notification.integration]++;
           if (!n->send_resolved()) {
-            std::erase_if(f->notification.alerts, [](const Alert& a) { return a.ends_at != 0; });
+            std::erase_if(f->alerts, [flush = d->notification.now](const SharedAlert& a) {
+              return a->resolved_at(flush);
+            });
           }
-          if (f->notification.alerts.empty()) continue;
+          if (f->alerts.empty()) continue;
           f->policy = retry_policy(d->fallback_receiver);
           f->first_attempt = now;
           f->done = [](bool) {};
@@ -438,7 +514,7 @@ void Dispatcher::dead_letter(const Delivery& d, const std::string& error) {
                 d.notification.integration,
                 d.notification.integration_index,
                 d.notification.group_key,
-                d.notification.alerts,
+                notification_alerts(d.alerts, d.notification.now),
                 error,
                 d.attempts};
   if (dead_letter_hook_) dead_letter_hook_(dl);

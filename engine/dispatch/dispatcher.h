@@ -88,6 +88,10 @@ struct DispatcherOptions {
   RetryPolicy retry;
   std::map<std::string, RetryPolicy> receiver_retry;  // per receiver name
   std::size_t dead_letter_capacity = 1000;
+  // Notification requests in flight at once per integration (one receiver's webhook_configs[i],
+  // ...); further deliveries wait in order (gauge tocsin_notifications_queued). When every group
+  // flushes at once this bounds the request bodies and connection buffers alive. 0 = unbounded.
+  std::size_t max_inflight_per_integration = 128;
   std::function<double()> random;  // [0, 1) for jitter; default: a seeded PRNG
 };
 
@@ -159,7 +163,11 @@ class Dispatcher {
   void schedule_flush(const std::shared_ptr<Group>& g);
   void on_group_timer(const std::shared_ptr<Group>& g);
   void flush(const std::shared_ptr<Group>& g, Timestamp now);
+  // Starts the delivery, or queues it behind its integration's in-flight limit.
   void deliver(std::shared_ptr<Delivery> d);
+  void start(std::shared_ptr<Delivery> d);
+  // An attempt of integration `n` finished: starts queued deliveries while there is room.
+  void release(const notifiers::Notifier* n);
   void on_delivery_result(const std::shared_ptr<Delivery>& d, notifiers::NotifyResult r);
   void dead_letter(const Delivery& d, const std::string& error);
   void maintenance();
@@ -187,6 +195,12 @@ class Dispatcher {
   std::function<void(const DeadLetter&)> dead_letter_hook_;
   TimerId maintenance_timer_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  struct Lane {  // one integration's deliveries
+    std::size_t inflight = 0;
+    std::deque<std::shared_ptr<Delivery>> queued;
+    bool draining = false;
+  };
+  std::unordered_map<const notifiers::Notifier*, Lane> lanes_;
 };
 
 }  // namespace tocsin::dispatch

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <set>
 #include <prometheus/registry.h>
 
 #include "engine/config/load.h"
@@ -34,6 +35,7 @@ class RecordingNotifier final : public notifiers::Notifier {
   void notify(const notifiers::Notification& n,
               std::function<void(notifiers::NotifyResult)> done) override {
     sent.push_back({clock_.now(), n});
+    if (hold) return held.push_back(std::move(done));  // answered later by the test
     if (script.empty()) return done(notifiers::NotifyResult::ok());
     auto r = script.front();
     script.pop_front();
@@ -41,6 +43,8 @@ class RecordingNotifier final : public notifiers::Notifier {
   }
   std::vector<Sent> sent;
   std::deque<notifiers::NotifyResult> script;
+  bool hold = false;
+  std::vector<std::function<void(notifiers::NotifyResult)>> held;
 
  private:
   std::string kind_;
@@ -363,6 +367,42 @@ TEST_F(DispatcherTest, EmptyGroupsRemovedByMaintenance) {
   scheduler_.run_until(t0 + 30 * kSecond + 5 * kMinute);  // resolved notification sent
   scheduler_.run_until(t0 + 7 * kMinute);
   EXPECT_EQ(dispatcher_->group_count(), 0u);
+}
+
+TEST_F(DispatcherTest, InflightLimitPerIntegrationQueuesTheRest) {
+  DispatcherOptions opts;
+  opts.max_inflight_per_integration = 2;
+  start(kConfig, opts);
+  notifiers_.at("team")->hold = true;
+  auto queued = [&] {
+    for (const auto& fam : registry_.Collect()) {
+      if (fam.name == "tocsin_notifications_queued") return fam.metric.at(0).gauge.value;
+    }
+    return -1.0;
+  };
+  const Timestamp t0 = clock_.now();
+  put({alert("A"), alert("B"), alert("C"), alert("D"), alert("E")});  // five groups
+  scheduler_.run_until(t0 + 30 * kSecond);
+  auto& team = *notifiers_.at("team");
+  ASSERT_EQ(team.sent.size(), 2u);
+  EXPECT_EQ(queued(), 3);
+  // Each answer lets the next waiting delivery go, in flush order, with its own alerts.
+  for (std::size_t i = 0; i < 5; ++i) {
+    ASSERT_LT(i, team.held.size());
+    team.held[i](notifiers::NotifyResult::ok());
+    EXPECT_EQ(team.sent.size(), std::min<std::size_t>(i + 3, 5));
+  }
+  EXPECT_EQ(queued(), 0);
+  std::set<std::string> names;
+  for (const Sent& s : team.sent) {
+    ASSERT_EQ(s.names().size(), 1u);
+    names.insert(s.names()[0]);  // firing: ends_at cleared in the notification
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"A:firing", "B:firing", "C:firing", "D:firing",
+                                          "E:firing"}));
+  // Every delivery was logged: nothing is sent again before repeat_interval.
+  scheduler_.run_until(t0 + 30 * kSecond + 5 * kMinute);
+  EXPECT_EQ(team.sent.size(), 5u);
 }
 
 TEST_F(DispatcherTest, Metrics) {
