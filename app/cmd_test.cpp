@@ -1,6 +1,7 @@
 #include <ostream>
 
 #include "app/commands.h"
+#include "app/notification_tests.h"
 #include "engine/promql/promqltest.h"
 #include "engine/rules/unit_test.h"
 
@@ -46,6 +47,7 @@ int cmd_test_rules(const Args& args, std::ostream& out, std::ostream& err) {
   options.junit_file = args.get("junit");
   options.ignore_unknown_fields = args.flag("ignore-unknown-fields");
   options.diff = args.flag("diff");
+  options.notification_tests = run_notification_tests;
   return rules::test_rules(args.positional, options, out, err);
 }
 

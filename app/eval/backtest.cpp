@@ -1,6 +1,7 @@
 #include "app/eval/backtest.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
 #include <prometheus/registry.h>
@@ -23,6 +24,89 @@ rules::ManagerOptions manager_options(const BacktestOptions& o) {
   m.compat_prometheus2 = o.compat_prometheus2;
   return m;
 }
+
+// Turns at origin + k*interval (promtool's evaluation times) instead of a hashed phase; jobs
+// due together run by rank (group_order), then in the order they were added. Same overlap and
+// catch-up rules as the wheel: a busy job skips its turn, a late one runs once.
+class AlignedScheduler final : public JobScheduler {
+ public:
+  AlignedScheduler(const Clock& clock, Timestamp origin, std::vector<std::string> order)
+      : clock_(clock), origin_(origin), order_(std::move(order)) {}
+
+  JobId add(std::string_view key, Duration interval, Run run) override {
+    Job j;
+    j.interval = interval > 0 ? interval : kMinute;
+    const Timestamp now = clock_.now();
+    j.due = origin_;
+    if (now > origin_) j.due = origin_ + ((now - origin_ + j.interval - 1) / j.interval) * j.interval;
+    // Keys are "file;group": rank by the group name.
+    std::string_view name = key.substr(key.find(';') == std::string_view::npos ? 0 : key.find(';') + 1);
+    j.rank = static_cast<int>(order_.size());
+    for (size_t i = 0; i < order_.size(); ++i) {
+      if (order_[i] == name) j.rank = static_cast<int>(i);
+    }
+    j.run = std::move(run);
+    const JobId id = ++last_id_;
+    jobs_.emplace(id, std::move(j));
+    return id;
+  }
+  void remove(JobId id) override { jobs_.erase(id); }
+  void finished(JobId id) override {
+    if (auto it = jobs_.find(id); it != jobs_.end()) it->second.running = false;
+  }
+  JobStats stats(JobId id) const override {
+    auto it = jobs_.find(id);
+    return it == jobs_.end() ? JobStats{} : it->second.stats;
+  }
+  std::optional<Timestamp> next_due() const {
+    std::optional<Timestamp> best;
+    for (const auto& [id, j] : jobs_) {
+      if (!best || j.due < *best) best = j.due;
+    }
+    return best;
+  }
+  void advance(Timestamp now) {
+    std::vector<std::tuple<Timestamp, int, JobId>> due;
+    for (const auto& [id, j] : jobs_) {
+      if (j.due <= now) due.emplace_back(j.due, j.rank, id);
+    }
+    std::sort(due.begin(), due.end());
+    for (const auto& [at, rank, id] : due) {
+      auto it = jobs_.find(id);
+      if (it == jobs_.end()) continue;  // removed by an earlier callback
+      Job& j = it->second;
+      const Timestamp turn = j.due;
+      j.due += j.interval;
+      while (j.due <= now) {
+        j.due += j.interval;
+        ++j.stats.skipped_late;
+      }
+      if (j.running) {
+        ++j.stats.skipped_busy;
+        continue;
+      }
+      j.running = true;
+      ++j.stats.runs;
+      Run run = j.run;  // a copy: the callback may remove its own job
+      run(id, turn);
+    }
+  }
+
+ private:
+  struct Job {
+    Duration interval = 0;
+    Timestamp due = 0;
+    int rank = 0;
+    bool running = false;
+    JobStats stats;
+    Run run;
+  };
+  const Clock& clock_;
+  Timestamp origin_;
+  std::vector<std::string> order_;
+  std::map<JobId, Job> jobs_;  // by id: the order they were added in
+  JobId last_id_ = 0;
+};
 
 // Appends the input samples up to `t`, in time order per series.
 class Feeder {
@@ -202,7 +286,11 @@ Result<rules::LoadedRules> load_backtest_rules(const BacktestOptions& options) {
 Result<BacktestResult> run_backtest(const BacktestOptions& options, rules::LoadedRules loaded,
                                     const SeriesSet& series) {
   FakeClock clock(options.from);
-  ManualScheduler jobs(clock);
+  ManualScheduler hashed_jobs(clock);
+  AlignedScheduler aligned_jobs(clock, options.aligned_origin.value_or(options.from),
+                                options.group_order);
+  const bool aligned = options.aligned_origin.has_value();
+  JobScheduler& jobs = aligned ? static_cast<JobScheduler&>(aligned_jobs) : hashed_jobs;
   dispatch::ManualScheduler timers(clock);
   prometheus::Registry registry;
   storage::Head head;
@@ -242,6 +330,10 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options, rules::Loade
         silences, nflog, registry);
     if (!d) return tl::unexpected(d.error());
     dispatcher = std::move(*d);
+    for (const auto& s : options.silences) {
+      auto id = silences.set(s, options.from);
+      if (!id) return tl::unexpected(id.error().with_context("silence"));
+    }
     result.dispatched = true;
   }
 
@@ -259,7 +351,7 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options, rules::Loade
   Observer observer;
   observer.register_rules(manager);
   for (;;) {
-    auto rule_due = jobs.next_due();
+    auto rule_due = aligned ? aligned_jobs.next_due() : hashed_jobs.next_due();
     Timestamp timer_due = timers.next_due();
     if (timer_due >= 0 && timer_due <= options.to && (!rule_due || timer_due <= *rule_due)) {
       timers.run_until(timer_due);
@@ -269,7 +361,11 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options, rules::Loade
     const Timestamp t = *rule_due;
     clock.set(t);
     feeder.feed_until(t);
-    jobs.advance(t);
+    if (aligned) {
+      aligned_jobs.advance(t);
+    } else {
+      hashed_jobs.advance(t);
+    }
     ++result.steps;
     observer.observe(manager);
   }

@@ -21,6 +21,13 @@
 // in which it stopped being active (a pending alert that vanishes ends "inactive", never having
 // fired). Values are those of the evaluation at each change.
 //
+// Aligned time (rule unit tests' notification_tests). With `aligned_origin`, every group runs at
+// origin + k*interval (k >= 0) instead of at its hashed phase — promtool's evaluation times,
+// independent of the rule file's path — and groups due at the same time run in `group_order`
+// (promtool's group_eval_order: listed names first, in that order), then in file order.
+//
+// Silences in `silences` are in the dispatcher's store from the start (as if created at `from`).
+//
 // Single-threaded; blocking (reads rule and template files). CLI thread.
 #pragma once
 
@@ -32,6 +39,7 @@
 #include "app/eval/series_input.h"
 #include "engine/common/result.h"
 #include "engine/config/config.h"
+#include "engine/dispatch/silence.h"
 #include "engine/rules/manager.h"
 #include "notifiers/recording_notifier.h"
 
@@ -46,6 +54,9 @@ struct BacktestOptions {
   bool compat_prometheus2 = false;
   std::string external_url;
   Duration lookback_delta = 5 * kMinute;
+  std::optional<Timestamp> aligned_origin;  // see "Aligned time" above
+  std::vector<std::string> group_order;     // with aligned_origin
+  std::vector<dispatch::Silence> silences;  // with config
 };
 
 struct AlertChange {

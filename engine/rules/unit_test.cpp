@@ -64,6 +64,7 @@ struct TestGroup {
   Labels external_labels;
   std::string external_url;
   bool subset = false;
+  YAML::Node notification_tests;  // tocsin extension; run by TestRulesOptions' hook
 };
 
 struct TestFile {
@@ -204,7 +205,8 @@ class Decoder {
   TestGroup group(const YAML::Node& n) {
     TestGroup g;
     if (!map(n, {"name", "interval", "input_series", "alert_rule_test", "promql_expr_test",
-                 "external_labels", "external_url", "start_timestamp", "match"},
+                 "external_labels", "external_url", "start_timestamp", "match",
+                 "notification_tests"},
              "testGroup")) {
       return g;
     }
@@ -213,6 +215,13 @@ class Decoder {
     g.start = start_timestamp(n["start_timestamp"]);
     g.subset = match_mode(n["match"]).value_or(false);
     g.external_url = str(n["external_url"]);
+    if (n["notification_tests"] && !n["notification_tests"].IsNull()) {
+      if (!n["notification_tests"].IsSequence()) {
+        fail(n["notification_tests"], "notification_tests: cannot unmarshal into a list");
+      } else {
+        g.notification_tests = n["notification_tests"];
+      }
+    }
     std::vector<Label> ext;
     for (const auto& [k, v] : string_map(n["external_labels"])) ext.push_back({k, v});
     g.external_labels = Labels::from_unsorted(std::move(ext));
@@ -320,8 +329,9 @@ std::string samples_string(const std::vector<ParsedSample>& v) {
   return s;
 }
 
-// Lines only in `exp` get "-", lines only in `got` get "+" (a multiset difference).
-std::string line_diff(const std::string& exp, const std::string& got) {
+}  // namespace
+
+std::string test_line_diff(const std::string& exp, const std::string& got) {
   auto split = [](const std::string& s) {
     std::vector<std::string> out;
     std::istringstream in(s);
@@ -348,20 +358,33 @@ std::string line_diff(const std::string& exp, const std::string& got) {
   return out;
 }
 
+namespace {
+
+std::string line_diff(const std::string& exp, const std::string& got) {
+  return test_line_diff(exp, got);
+}
+
 bool values_equal(double exp, double got, bool fuzzy) {
   if (std::isnan(exp) && std::isnan(got)) return true;
   if (exp == got) return true;
   return fuzzy && std::nextafter(exp, got) == got;
 }
 
-// An expected annotation value `~"regex"` matches the whole value.
 bool annotation_matches(const std::string& exp, const std::string& got) {
+  return test_value_matches(exp, got);
+}
+
+}  // namespace
+
+bool test_value_matches(const std::string& exp, const std::string& got) {
   if (exp.size() >= 3 && exp[0] == '~' && exp[1] == '"' && exp.back() == '"') {
     RE2 re("^(?:" + exp.substr(2, exp.size() - 3) + ")$", RE2::Quiet);
     return re.ok() && RE2::FullMatch(got, re);
   }
   return exp == got;
 }
+
+namespace {
 
 bool alert_matches(const ExpAlert& exp, const std::string& alertname,
                    const LabelsAndAnnotations& got, bool subset) {
@@ -752,6 +775,28 @@ std::vector<std::string> run_file(const std::string& path, const TestRulesOption
       group_errs = rule_errors;
     } else {
       group_errs = GroupRunner(tf, tg, rule_files, options).run();
+      if (tg.notification_tests.IsSequence()) {
+        if (!options.notification_tests) {
+          group_errs.push_back("    notification_tests: not supported by this runner (run the "
+                               "file with `tocsin test rules`)");
+        } else {
+          TestGroupContext ctx;
+          ctx.test_file = path;
+          ctx.group_name = tg.name;
+          ctx.rule_files = rule_paths;
+          ctx.evaluation_interval = tf.evaluation_interval;
+          ctx.interval = tg.interval > 0 ? tg.interval : tf.evaluation_interval;
+          ctx.start = tg.start;
+          for (const auto& s : tg.input_series) ctx.input_series.emplace_back(s.series, s.values);
+          ctx.external_labels = tg.external_labels;
+          ctx.external_url = tg.external_url;
+          ctx.group_eval_order = tf.group_eval_order;
+          ctx.subset = tg.subset;
+          ctx.options = &options;
+          auto more = options.notification_tests(ctx, tg.notification_tests);
+          group_errs.insert(group_errs.end(), more.begin(), more.end());
+        }
+      }
     }
     suite.cases.push_back({name, group_errs});
     if (group_errs.empty()) {

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/yaml.h>
+
 namespace tocsin::rules {
 namespace {
 
@@ -184,6 +186,61 @@ TEST(TestRules, UnknownFieldInTestFileFails) {
   auto r = run({t});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("field intervall not found in type testGroup"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tocsin::rules
+
+namespace tocsin::rules {
+namespace {
+
+const char* kNotificationTestFile = R"(rule_files: [nt_rules.yml]
+tests:
+  - name: with notifications
+    input_series:
+      - series: 'up{job="a"}'
+        values: '0x5'
+    notification_tests:
+      - eval_time: 5m
+        config: am.yml
+        exp_notifications: [{receiver: x}]
+)";
+
+// notification_tests need the dispatcher: without a hook the group fails saying so, and a hook
+// gets the group's context and the section.
+TEST(TestRules, NotificationTestsGoToTheHook) {
+  write("nt_rules.yml", kRules);
+  auto file = write("nt.test.yml", kNotificationTestFile);
+  auto r = run({file});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("notification_tests: not supported by this runner"), std::string::npos)
+      << r.err;
+
+  TestRulesOptions o;
+  TestGroupContext seen;
+  size_t items = 0;
+  o.notification_tests = [&](const TestGroupContext& ctx, const YAML::Node& node) {
+    seen = ctx;
+    items = node.size();
+    return std::vector<std::string>{"    hook failure"};
+  };
+  r = run({file}, o);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("hook failure"), std::string::npos) << r.err;
+  EXPECT_EQ(items, 1u);
+  EXPECT_EQ(seen.group_name, "with notifications");
+  EXPECT_EQ(seen.test_file, file);
+  ASSERT_EQ(seen.rule_files.size(), 1u);
+  EXPECT_TRUE(seen.rule_files[0].ends_with("nt_rules.yml"));
+  ASSERT_EQ(seen.input_series.size(), 1u);
+  EXPECT_EQ(seen.input_series[0].second, "0x5");
+  EXPECT_EQ(seen.interval, kMinute);
+
+  o.notification_tests = [](const TestGroupContext&, const YAML::Node&) {
+    return std::vector<std::string>{};
+  };
+  r = run({file}, o);
+  EXPECT_EQ(r.code, 0) << r.err;
 }
 
 }  // namespace
