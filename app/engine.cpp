@@ -14,6 +14,8 @@
 #include "engine/common/log.h"
 #include "engine/common/state_file.h"
 #include "engine/config/load.h"
+#include "engine/remote/datasource.h"
+#include "engine/remote/remote_write.h"
 #include "engine/rules/api.h"
 #include "engine/rules/manager.h"
 #include "engine/scrape/scrape_manager.h"
@@ -31,6 +33,8 @@ struct LoadedConfig {
   rules::LoadedRules rules;            // rule files read and validated with the configuration
   notifiers::TemplateSetPtr templates;  // `templates:` globs on top of the defaults
   dispatch::AlertmanagerPlan alertmanagers;  // external Alertmanagers (alerting.alertmanagers)
+  std::optional<config::HttpOptions> datasource_http;  // set when `datasource:` is configured
+  std::vector<config::HttpOptions> remote_write_http;  // one per remote_write entry
 };
 
 namespace {
@@ -69,6 +73,21 @@ Result<std::shared_ptr<LoadedConfig>> load_configuration(const EngineOptions& op
   cfg->config = std::move(*loaded);
   // Secrets named by file are read here, on the blocking pool, never on the I/O thread.
   if (auto st = inline_secret_files(cfg->config); !st) return tl::unexpected(st.error());
+  // Remote data: http_config resolved here (secret and TLS files read off the I/O thread).
+  // datasource.query_offset is the rules' default offset while a datasource is used.
+  if (!cfg->config.datasource.url.empty()) {
+    auto http = config::resolve_http_options(cfg->config.datasource.http);
+    if (!http) return tl::unexpected(http.error().with_context("datasource"));
+    cfg->datasource_http = std::move(*http);
+    if (cfg->config.datasource.query_offset > 0) {
+      cfg->config.global.rule_query_offset = cfg->config.datasource.query_offset;
+    }
+  }
+  for (const auto& w : cfg->config.remote_write) {
+    auto http = config::resolve_http_options(w.http);
+    if (!http) return tl::unexpected(http.error().with_context("remote_write " + w.url));
+    cfg->remote_write_http.push_back(std::move(*http));
+  }
   auto rules = rules::Manager::load(rules::RulesConfig::from(cfg->config), rules_options(options));
   if (!rules) return tl::unexpected(rules.error());
   cfg->rules = std::move(*rules);
@@ -153,8 +172,45 @@ Engine::Engine(asio::io_context& io, EngineOptions options, const Clock& clock)
 
   scrape_ = std::make_unique<scrape::ScrapeManager>(
       io_, curl_, wheel_, [this] { return head_.appender(); }, *registry_, clock_);
+  datasource_metrics_.queries = &prometheus::BuildCounter()
+                                     .Name("tocsin_datasource_queries_total")
+                                     .Help("Instant queries sent to the datasource by rules.")
+                                     .Register(*registry_)
+                                     .Add({});
+  datasource_metrics_.failures = &prometheus::BuildCounter()
+                                      .Name("tocsin_datasource_query_failures_total")
+                                      .Help("Datasource queries that failed (unreachable, "
+                                            "timeout, error status or body).")
+                                      .Register(*registry_)
+                                      .Add({});
+  remote_write_metrics_.requests = &prometheus::BuildCounter()
+                                        .Name("tocsin_remote_write_requests_total")
+                                        .Help("Remote-write requests by endpoint and result.")
+                                        .Register(*registry_);
+  remote_write_metrics_.samples = &prometheus::BuildCounter()
+                                       .Name("tocsin_remote_write_samples_total")
+                                       .Help("Samples remote-written successfully.")
+                                       .Register(*registry_);
+  remote_write_metrics_.dropped = &prometheus::BuildCounter()
+                                       .Name("tocsin_remote_write_requests_dropped_total")
+                                       .Help("Remote-write requests given up (queue full or a "
+                                             "non-retryable answer).")
+                                       .Register(*registry_);
+  // Rules read the datasource when one is configured, and their output also goes to every
+  // remote_write endpoint.
+  rules::RuleStorage rule_storage{
+      &head_,
+      [this]() -> std::unique_ptr<storage::Appender> {
+        auto writers = remote_writers();
+        if (writers.empty()) return head_.appender();
+        return std::make_unique<remote::TeeAppender>(head_.appender(), std::move(writers));
+      },
+      [this]() -> std::shared_ptr<const rules::InstantQuerier> {
+        std::lock_guard lock(remote_mu_);
+        return datasource_;
+      }};
   rules_ = std::make_unique<rules::Manager>(
-      rules::RuleStorage{&head_, [this] { return head_.appender(); }},
+      std::move(rule_storage),
       [this](std::vector<Alert> alerts, Timestamp now) {
         if (am_sender_) am_sender_->send(alerts);
         if (dispatcher_) dispatcher_->put(std::move(alerts), now);
@@ -423,8 +479,38 @@ Status Engine::apply(std::shared_ptr<LoadedConfig> cfg) {
     return st;
   }
   am_sender_->apply(std::move(cfg->alertmanagers));
+  apply_remote(*cfg);
   rules_->apply(std::move(cfg->rules));
   return {};
+}
+
+void Engine::apply_remote(const LoadedConfig& cfg) {
+  std::shared_ptr<const remote::Datasource> ds;
+  if (cfg.datasource_http) {
+    ds = std::make_shared<remote::Datasource>(curl_, cfg.config.datasource, *cfg.datasource_http,
+                                              datasource_metrics_);
+  }
+  std::vector<Label> external;
+  for (const auto& [k, v] : cfg.config.global.external_labels) external.push_back({k, v});
+  std::vector<std::shared_ptr<remote::RemoteWriter>> writers;
+  for (size_t i = 0; i < cfg.config.remote_write.size(); ++i) {
+    auto w = remote::RemoteWriter::make(io_, curl_, cfg.config.remote_write[i],
+                                        cfg.remote_write_http[i],
+                                        Labels::from_unsorted(external), remote_write_metrics_);
+    if (!w) {  // relabel configs were validated at load; log rather than fail the reload
+      log::error("remote_write disabled", {{"err", w.error().message}});
+      continue;
+    }
+    writers.push_back(std::move(*w));
+  }
+  std::lock_guard lock(remote_mu_);
+  datasource_ = std::move(ds);
+  writers_ = std::move(writers);
+}
+
+std::vector<std::shared_ptr<remote::RemoteWriter>> Engine::remote_writers() const {
+  std::lock_guard lock(remote_mu_);
+  return writers_;
 }
 
 void Engine::reload(std::function<void(Status)> done) {

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@
 #include "engine/http/router.h"
 #include "engine/http/self_metrics.h"
 #include "engine/http/server.h"
+#include "engine/remote/datasource.h"
+#include "engine/remote/remote_write.h"
 #include "engine/storage/head.h"
 #include "notifiers/metrics.h"
 #include "notifiers/templates.h"
@@ -135,6 +138,15 @@ class Engine {
   std::unique_ptr<api::AlertmanagerApiV2> am_api_;
   // Rule alerts also go to external Alertmanagers named by `alerting: alertmanagers:`.
   std::unique_ptr<dispatch::AlertmanagerSender> am_sender_;
+  // Remote data (`datasource:`, `remote_write:`): replaced on the I/O thread by apply(), read by
+  // rule workers; guarded by remote_mu_.
+  void apply_remote(const LoadedConfig& cfg);
+  std::vector<std::shared_ptr<remote::RemoteWriter>> remote_writers() const;
+  mutable std::mutex remote_mu_;
+  std::shared_ptr<const remote::Datasource> datasource_;
+  std::vector<std::shared_ptr<remote::RemoteWriter>> writers_;
+  remote::DatasourceMetrics datasource_metrics_;
+  remote::RemoteWriteMetrics remote_write_metrics_;
   boost::asio::steady_timer persist_timer_;
   boost::asio::steady_timer retention_timer_;
   boost::asio::steady_timer head_snapshot_timer_;

@@ -162,6 +162,25 @@ struct AlertingConfig {
   std::vector<AlertmanagerTarget> alertmanagers;
 };
 
+// tocsin's `datasource:`: rules are evaluated as instant queries against a Prometheus-compatible
+// query API instead of local storage.
+struct DatasourceConfig {
+  std::string url;               // base URL (http://prometheus:9090); "" = not configured
+  Duration timeout = kMinute;    // per query
+  Duration query_offset = 0;     // default rule query offset while the datasource is used
+  HttpClientConfig http;         // basic_auth, authorization, tls_config, proxy (inline keys)
+};
+
+// One `remote_write:` entry (Prometheus' keys): where rule results and ALERTS are written.
+struct RemoteWriteConfig {
+  std::string url;
+  std::string name;
+  Duration remote_timeout = 30 * kSecond;
+  std::map<std::string, std::string> headers;
+  std::vector<RelabelConfig> write_relabel_configs;
+  HttpClientConfig http;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Global section: Prometheus' and Alertmanager's globals side by side.
 
@@ -426,6 +445,8 @@ struct Config {
   std::vector<std::string> rule_files;  // globs, absolute after loading
   std::vector<ScrapeConfig> scrape_configs;
   AlertingConfig alerting;
+  DatasourceConfig datasource;
+  std::vector<RemoteWriteConfig> remote_write;
 
   // Alertmanager. has_route is false when no file had a `route:` section (Prometheus-only).
   bool has_route = false;

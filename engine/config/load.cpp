@@ -17,7 +17,7 @@ using detail::Decoder;
 using detail::Location;
 using detail::MapReader;
 
-constexpr std::string_view kUnsupportedTop[] = {"remote_write", "remote_read", "storage",
+constexpr std::string_view kUnsupportedTop[] = {"remote_read", "storage",
                                                 "tracing", "otlp", "runtime",
                                                 "scrape_config_files"};
 constexpr std::string_view kAlertmanagerTop[] = {"route", "receivers", "inhibit_rules",
@@ -83,6 +83,10 @@ void decode_document(Decoder& d, const YAML::Node& root, Config& c) {
       detail::decode_scrape_configs(d, *top.get(key), key, c);
     } else if (key == "alerting") {
       detail::decode_alerting(d, *top.get(key), key, c);
+    } else if (key == "datasource") {
+      detail::decode_datasource(d, *top.get(key), key, c);
+    } else if (key == "remote_write") {
+      detail::decode_remote_write(d, *top.get(key), key, c);
     } else if (key == "route") {
       detail::decode_route(d, *top.get(key), key, c);
     } else if (key == "receivers") {

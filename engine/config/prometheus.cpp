@@ -398,6 +398,43 @@ void decode_alerting(Decoder& d, const YAML::Node& n, const std::string& path, C
   m.finish();
 }
 
+void decode_datasource(Decoder& d, const YAML::Node& n, const std::string& path, Config& c) {
+  MapReader m(d, n, path);
+  if (!m.has("url")) d.error(n, path, "url is required");
+  m.url("url", c.datasource.url);
+  m.duration("timeout", c.datasource.timeout);
+  m.duration("query_offset", c.datasource.query_offset);
+  decode_http_client_inline(m, c.datasource.http);
+  m.finish();
+}
+
+void decode_remote_write(Decoder& d, const YAML::Node& n, const std::string& path, Config& c) {
+  for_each_item(d, n, path, [&](const YAML::Node& e, const std::string& p) {
+    RemoteWriteConfig w;
+    MapReader m(d, e, p);
+    if (!m.has("url")) d.error(e, p, "url for remote_write is empty");
+    m.url("url", w.url);
+    m.str("name", w.name);
+    m.duration("remote_timeout", w.remote_timeout);
+    if (auto h = m.get("headers")) {
+      if (!h->IsMap()) {
+        d.error(*h, m.path("headers"), "expected a map of header names to values");
+      } else {
+        for (const auto& kv : *h) {
+          std::string v;
+          if (read_string(d, kv.second, m.path("headers"), v)) w.headers[kv.first.Scalar()] = v;
+        }
+      }
+    }
+    if (auto r = m.get("write_relabel_configs")) {
+      decode_relabel_configs(d, *r, m.path("write_relabel_configs"), w.write_relabel_configs);
+    }
+    decode_http_client_inline(m, w.http);
+    m.finish();
+    c.remote_write.push_back(std::move(w));
+  });
+}
+
 void validate_prometheus(Config& c, Decoder& d) {
   GlobalConfig& g = c.global;
   auto where = [&](const char* key) {

@@ -16,19 +16,27 @@ constexpr std::string_view kAnnotationPrefix = "annotation:";
 // Prometheus' template `query` function over the rule's storage.
 tmpl::QueryFn make_query_fn(const EvalContext& ctx) {
   return [&ctx](std::string_view text, Timestamp at) -> Result<std::vector<tmpl::QuerySample>> {
-    auto expr = promql::parse_expr(text);
-    if (!expr) return invalid_argument(expr.error().to_string());
-    auto r = promql::evaluate_instant(**expr, ctx.querier, at, ctx.options);
-    if (!r) return tl::unexpected(r.error());
+    promql::Value value;
+    if (ctx.remote) {
+      auto r = ctx.remote->instant_query(text, at);
+      if (!r) return tl::unexpected(r.error());
+      value = std::move(*r);
+    } else {
+      auto expr = promql::parse_expr(text);
+      if (!expr) return invalid_argument(expr.error().to_string());
+      auto r = promql::evaluate_instant(**expr, ctx.querier, at, ctx.options);
+      if (!r) return tl::unexpected(r.error());
+      value = std::move(r->value);
+    }
     std::vector<tmpl::QuerySample> out;
-    if (auto* v = std::get_if<promql::Vector>(&r->value)) {
+    if (auto* v = std::get_if<promql::Vector>(&value)) {
       for (const auto& s : *v) {
         tmpl::QuerySample q;
         for (const auto& l : s.metric) q.labels[l.name] = l.value;
         q.value = s.v;
         out.push_back(std::move(q));
       }
-    } else if (auto* s = std::get_if<promql::Scalar>(&r->value)) {
+    } else if (auto* s = std::get_if<promql::Scalar>(&value)) {
       out.push_back({{}, s->v});
     } else {
       return invalid_argument("query result is not a vector or scalar");

@@ -50,6 +50,9 @@ GroupEvalResult Group::eval(Timestamp ts, const RuleStorage& storage) {
   GroupEvalResult result;
   EvalContext ctx{*storage.querier, options_.eval, options_.query_offset, spec_.limit,
                   options_.external_labels, options_.external_url};
+  const std::shared_ptr<const InstantQuerier> remote =
+      storage.remote ? storage.remote() : nullptr;
+  ctx.remote = remote.get();
   const Timestamp stamped = ts - options_.query_offset;
   for (size_t i = 0; i < rules_.size(); ++i) {
     Rule& rule = *rules_[i];
@@ -63,6 +66,14 @@ GroupEvalResult Group::eval(Timestamp ts, const RuleStorage& storage) {
       st.health = RuleHealth::kErr;
       st.last_error = vec.error().message;
       result.errors.emplace_back(&rule, vec.error().message);
+      // The alerts keep their state and are re-sent as usual, so a query error (a data source
+      // down) resolves nothing downstream either.
+      if (auto* ar = dynamic_cast<AlertingRule*>(&rule)) {
+        for (auto& a : ar->alerts_to_send(ts, options_.resend_delay, options_.interval,
+                                          generator_url(options_.external_url, rule.spec().expr))) {
+          result.alerts.push_back(std::move(a));
+        }
+      }
     } else {
       st.health = RuleHealth::kOk;
       if (auto* ar = dynamic_cast<AlertingRule*>(&rule)) {

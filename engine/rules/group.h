@@ -4,7 +4,8 @@
 // series, ALERTS / ALERTS_FOR_STATE) is committed to storage before the next rule runs, so
 // later rules see it. A series a rule returned last time but not this time gets a stale
 // marker. query_offset shifts the query time (and the stamped time) back. Evaluation errors
-// set the rule's health to err and do not stop the group.
+// set the rule's health to err and do not stop the group; an alerting rule that fails keeps its
+// alerts (and re-sends them when due), so nothing resolves because of a query error.
 //
 // Scheduling: evaluations land on a fixed phase within the interval, derived from a hash of
 // the group's name and file (eval_timestamp()), so groups spread out and keep their phase over
@@ -35,6 +36,9 @@ namespace tocsin::rules {
 struct RuleStorage {
   const storage::Querier* querier = nullptr;
   std::function<std::unique_ptr<storage::Appender>()> appender;
+  // Optional: the remote data source to query instead of `querier`, asked once per group
+  // evaluation (a reload may switch it); null or returning null = evaluate locally.
+  std::function<std::shared_ptr<const InstantQuerier>()> remote;
 };
 
 struct GroupOptions {

@@ -29,10 +29,18 @@ void Rule::set_status(RuleStatus s) {
 
 Result<promql::Vector> Rule::query(Timestamp t, const EvalContext& ctx) const {
   if (!spec_.parsed) return invalid_argument("rule has no parsed expression");
-  auto r = promql::evaluate_instant(*spec_.parsed, ctx.querier, t, ctx.options);
-  if (!r) return tl::unexpected(r.error());
-  if (auto* v = std::get_if<promql::Vector>(&r->value)) return std::move(*v);
-  if (auto* s = std::get_if<promql::Scalar>(&r->value)) {
+  promql::Value value;
+  if (ctx.remote) {
+    auto r = ctx.remote->instant_query(spec_.expr, t);
+    if (!r) return tl::unexpected(r.error());
+    value = std::move(*r);
+  } else {
+    auto r = promql::evaluate_instant(*spec_.parsed, ctx.querier, t, ctx.options);
+    if (!r) return tl::unexpected(r.error());
+    value = std::move(r->value);
+  }
+  if (auto* v = std::get_if<promql::Vector>(&value)) return std::move(*v);
+  if (auto* s = std::get_if<promql::Scalar>(&value)) {
     promql::Sample smp;
     smp.v = s->v;
     smp.t = t;

@@ -19,6 +19,15 @@
 
 namespace tocsin::rules {
 
+// A remote query API (tocsin's `datasource:`): a rule's expression is sent whole as an instant
+// query at `t` instead of being evaluated against local storage. Implementations may block the
+// calling worker thread until the answer arrives (never call one on the I/O thread).
+class InstantQuerier {
+ public:
+  virtual ~InstantQuerier() = default;
+  virtual Result<promql::Value> instant_query(std::string_view expr, Timestamp t) const = 0;
+};
+
 // Everything one evaluation needs besides time. Built by the Group for each evaluation.
 struct EvalContext {
   const storage::Querier& querier;
@@ -27,6 +36,7 @@ struct EvalContext {
   int limit = 0;              // most alerts / series per rule; 0 = unlimited
   Labels external_labels;     // $externalLabels in templates
   std::string external_url;   // $externalURL in templates
+  const InstantQuerier* remote = nullptr;  // set: queries go there instead of `querier`
 };
 
 enum class RuleHealth { kUnknown, kOk, kErr };

@@ -145,6 +145,8 @@ void decode_relabel_configs(Decoder& d, const YAML::Node& n, const std::string& 
 bool decode_global_key(MapReader& m, std::string_view key, GlobalConfig& out);
 void decode_scrape_configs(Decoder& d, const YAML::Node& n, const std::string& path, Config& out);
 void decode_alerting(Decoder& d, const YAML::Node& n, const std::string& path, Config& out);
+void decode_datasource(Decoder& d, const YAML::Node& n, const std::string& path, Config& out);
+void decode_remote_write(Decoder& d, const YAML::Node& n, const std::string& path, Config& out);
 void decode_route(Decoder& d, const YAML::Node& n, const std::string& path, Config& out);
 void decode_inhibit_rules(Decoder& d, const YAML::Node& n, const std::string& path, Config& out);
 void decode_time_intervals(Decoder& d, const YAML::Node& n, const std::string& path, Config& out);
