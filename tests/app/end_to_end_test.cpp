@@ -4,14 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
 
-#include "engine/http/server.h"
+#include "tests/engine/http/background_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
 
@@ -24,43 +23,33 @@ using json = nlohmann::json;
 class Peers {
  public:
   Peers() {
-    router_.add("GET", "/metrics", [](const http::Request&) {
+    server_.router().add("GET", "/metrics", [](const http::Request&) {
       return http::Response::text(200,
                                   "# TYPE app_up gauge\napp_up{app=\"a\"} 0\n"
                                   "app_up{app=\"b\"} 1\n");
     });
     for (const char* sink : {"/pager", "/chat", "/am/api/v2/alerts"}) {
-      router_.add("POST", sink, [this, sink](const http::Request& req) {
+      server_.router().add("POST", sink, [this, sink](const http::Request& req) {
         std::lock_guard<std::mutex> l(mu_);
         deliveries_.emplace_back(sink, req.body);
         return http::Response::text(200, "");
       });
     }
     // A receiver that rejects everything with 400: permanent failure, no retry.
-    router_.add("POST", "/broken", [](const http::Request&) {
+    server_.router().add("POST", "/broken", [](const http::Request&) {
       return http::Response::text(400, "bad payload\n");
     });
-    http::ServerOptions so;
-    so.port = 0;
-    server_ = std::make_unique<http::HttpServer>(io_, router_, so);
-    EXPECT_TRUE(server_->start());
-    thread_ = std::thread([this] { io_.run(); });
+    EXPECT_TRUE(server_.start());
   }
-  ~Peers() {
-    io_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return server_->port(); }
+  ~Peers() { server_.stop(); }  // before the state the handlers use goes
+  std::uint16_t port() const { return server_.port(); }
   std::vector<std::pair<std::string, std::string>> deliveries() {
     std::lock_guard<std::mutex> l(mu_);
     return deliveries_;
   }
 
  private:
-  boost::asio::io_context io_;
-  http::Router router_;
-  std::unique_ptr<http::HttpServer> server_;
-  std::thread thread_;
+  BackgroundServer server_;
   std::mutex mu_;
   std::vector<std::pair<std::string, std::string>> deliveries_;
 };

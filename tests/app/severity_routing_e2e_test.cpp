@@ -13,7 +13,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -25,7 +24,7 @@
 
 #include "engine/config/load.h"
 #include "engine/dispatch/routes_test.h"
-#include "engine/http/server.h"
+#include "tests/engine/http/background_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
 
@@ -61,7 +60,7 @@ constexpr const char* kSlackPath = "/services/T00000000/B00000000/XXXXXXXXXXXXXX
 class Peers {
  public:
   Peers() {
-    router_.add("GET", "/metrics", [](const http::Request&) {
+    server_.router().add("GET", "/metrics", [](const http::Request&) {
       return http::Response::text(200,
                                   "# TYPE app_disk_free_ratio gauge\n"
                                   "app_disk_free_ratio{mount=\"/data\"} 0.01\n"
@@ -71,7 +70,7 @@ class Peers {
                                   "app_cert_expiry_days{domain=\"example.org\"} 10\n");
     });
     // Slack incoming webhook: JSON in, the text "ok" out; a bad payload gets 400.
-    router_.add("POST", kSlackPath, [this](const http::Request& req) {
+    server_.router().add("POST", kSlackPath, [this](const http::Request& req) {
       json m = json::parse(req.body, nullptr, false);
       std::lock_guard<std::mutex> l(mu_);
       if (m.is_discarded() || !m.is_object() ||
@@ -85,7 +84,7 @@ class Peers {
       return r;
     });
     // PagerDuty Events API v2: 202 for a valid event, 400 with the errors otherwise.
-    router_.add("POST", "/v2/enqueue", [this](const http::Request& req) {
+    server_.router().add("POST", "/v2/enqueue", [this](const http::Request& req) {
       json e = json::parse(req.body, nullptr, false);
       std::vector<std::string> errors = pagerduty_errors(e);
       std::lock_guard<std::mutex> l(mu_);
@@ -101,17 +100,10 @@ class Peers {
                                             {"message", "Event processed"},
                                             {"dedup_key", e["dedup_key"]}}.dump());
     });
-    http::ServerOptions so;
-    so.port = 0;
-    server_ = std::make_unique<http::HttpServer>(io_, router_, so);
-    EXPECT_TRUE(server_->start());
-    thread_ = std::thread([this] { io_.run(); });
+    EXPECT_TRUE(server_.start());
   }
-  ~Peers() {
-    io_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return server_->port(); }
+  ~Peers() { server_.stop(); }  // before the state the handlers use goes
+  std::uint16_t port() const { return server_.port(); }
   std::string url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port()) + path;
   }
@@ -169,10 +161,7 @@ class Peers {
     return v;
   }
 
-  boost::asio::io_context io_;
-  http::Router router_;
-  std::unique_ptr<http::HttpServer> server_;
-  std::thread thread_;
+  BackgroundServer server_;
   std::mutex mu_;
   std::vector<json> slack_;
   std::vector<json> pagerduty_;

@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -16,7 +15,7 @@
 #include <regex>
 #include <thread>
 
-#include "engine/http/server.h"
+#include "tests/engine/http/background_server.h"
 #include "tests/support/subprocess.h"
 
 namespace tocsin::testing {
@@ -35,11 +34,11 @@ struct Delivery {
 class Peers {
  public:
   Peers() {
-    router_.add("GET", "/metrics", [this](const http::Request&) {
+    server_.router().add("GET", "/metrics", [this](const http::Request&) {
       return http::Response::text(200, "# TYPE app_up gauge\napp_up " +
                                            std::to_string(up_.load()) + "\n");
     });
-    router_.add("POST", "/hook", [this](const http::Request& req) {
+    server_.router().add("POST", "/hook", [this](const http::Request& req) {
       json body = json::parse(req.body, nullptr, false);
       std::lock_guard<std::mutex> l(mu_);
       if (body.is_object() && body.contains("alerts")) {
@@ -50,17 +49,10 @@ class Peers {
       }
       return http::Response::text(200, "");
     });
-    http::ServerOptions so;
-    so.port = 0;
-    server_ = std::make_unique<http::HttpServer>(io_, router_, so);
-    EXPECT_TRUE(server_->start());
-    thread_ = std::thread([this] { io_.run(); });
+    EXPECT_TRUE(server_.start());
   }
-  ~Peers() {
-    io_.stop();
-    thread_.join();
-  }
-  std::uint16_t port() const { return server_->port(); }
+  ~Peers() { server_.stop(); }  // before the state the handlers use goes
+  std::uint16_t port() const { return server_.port(); }
   void set_up(int v) { up_ = v; }
   void set_cycle(int c) { cycle_ = c; }
   std::vector<Delivery> deliveries() {
@@ -74,10 +66,7 @@ class Peers {
   }
 
  private:
-  boost::asio::io_context io_;
-  http::Router router_;
-  std::unique_ptr<http::HttpServer> server_;
-  std::thread thread_;
+  BackgroundServer server_;
   std::atomic<int> up_{0};
   std::atomic<int> cycle_{0};
   std::mutex mu_;
