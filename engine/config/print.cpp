@@ -323,6 +323,32 @@ std::string print(const Config& c, bool alertmanager_only) {
     }
     e << EndMap;
   }
+  if (!c.datasource.url.empty()) {
+    e << Key << "datasource" << Value << BeginMap;
+    p.always("url", c.datasource.url);
+    p.duration("timeout", c.datasource.timeout);
+    p.nonzero_duration("query_offset", c.datasource.query_offset);
+    p.http_inline(c.datasource.http);
+    e << EndMap;
+  }
+  if (!c.remote_write.empty()) {
+    e << Key << "remote_write" << Value << BeginSeq;
+    for (const RemoteWriteConfig& w : c.remote_write) {
+      e << BeginMap;
+      p.always("url", w.url);
+      p.str("name", w.name);
+      p.duration("remote_timeout", w.remote_timeout);
+      if (!w.headers.empty()) {
+        e << Key << "headers" << Value << BeginMap;
+        for (const auto& [k, v] : w.headers) e << Key << k << Value << v;
+        e << EndMap;
+      }
+      p.relabel("write_relabel_configs", w.write_relabel_configs);
+      p.http_inline(w.http);
+      e << EndMap;
+    }
+    e << EndSeq;
+  }
   }
 
   if (c.has_route) {

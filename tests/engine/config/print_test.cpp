@@ -93,6 +93,42 @@ TEST(Print, OutputLoadsAgain) {
   EXPECT_EQ(print_config(*again), out);
 }
 
+// The remote data source and remote_write sections print, load again the same, and mask secrets.
+TEST(Print, DatasourceAndRemoteWrite) {
+  auto r = load_config_from_string(R"(
+datasource:
+  url: http://127.0.0.1:9090
+  timeout: 20s
+  query_offset: 30s
+  basic_auth: {username: u, password: hunter2}
+remote_write:
+  - url: http://127.0.0.1:9090/api/v1/write
+    name: local
+    remote_timeout: 10s
+    headers: {X-Scope-OrgID: team-a}
+    write_relabel_configs:
+      - {source_labels: [__name__], regex: 'ALERTS_FOR_STATE', action: drop}
+    authorization: {credentials: s3cret}
+)", "tocsin.yml");
+  ASSERT_TRUE(r.has_value()) << to_error(r.error()).message;
+  std::string out = print_config(*r);
+  EXPECT_NE(out.find("datasource:"), std::string::npos) << out;
+  EXPECT_NE(out.find("query_offset: 30s"), std::string::npos) << out;
+  EXPECT_NE(out.find("X-Scope-OrgID: team-a"), std::string::npos) << out;
+  EXPECT_NE(out.find("write_relabel_configs:"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
+  EXPECT_EQ(out.find("s3cret"), std::string::npos) << out;
+  EXPECT_EQ(count(out, "<secret>"), 2u) << out;
+  auto again = load_config_from_string(out, "printed.yml");
+  ASSERT_TRUE(again.has_value()) << to_error(again.error()).message << "\n" << out;
+  EXPECT_EQ(print_config(*again), out);
+  EXPECT_EQ(again->datasource.timeout, 20 * kSecond);
+  ASSERT_EQ(again->remote_write.size(), 1u);
+  EXPECT_EQ(again->remote_write[0].name, "local");
+  // Alertmanager's view leaves both out.
+  EXPECT_EQ(print_alertmanager_config(*r).find("remote_write"), std::string::npos);
+}
+
 TEST(Print, UpstreamGoodConfigMasksEverySecret) {
   std::string path = std::string(TOCSIN_SHARED_DIR) +
                      "/conformance/alertmanager/config/conf.empty-fields.yml";
