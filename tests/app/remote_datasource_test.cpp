@@ -19,24 +19,13 @@
 
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/net.h"
 
 namespace tocsin::testing {
 namespace {
 
 using nlohmann::json;
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
-
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // Polls `ok` every 250 ms for up to `seconds` (generous: CI runs under ASan on shared cores).
 bool eventually(const std::function<bool()>& ok, int seconds = 90) {

@@ -1,4 +1,5 @@
 #include "tests/notifiers/smtp_server.h"
+#include "tests/support/net.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -110,19 +111,6 @@ bool python_aiosmtpd_available() {
   static const bool ok =
       run_program({python(), "-c", "import aiosmtpd"}, std::chrono::seconds(20)).exit_code == 0;
   return ok;
-}
-
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 SmtpServer::SmtpServer(Options options) {

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/net.h"
 #include "tests/support/subprocess.h"
 
 namespace tocsin::notifiers::testing {
@@ -45,7 +46,6 @@ class SmtpServer {
 // "content_type", "parts": [{"content_type", "cte", "charset", "text"}], "defects"}.
 nlohmann::json parse_mime(const std::string& eml_path);
 
-// A 127.0.0.1 port with nothing listening (bound, then closed).
-std::uint16_t free_port();
+using tocsin::testing::free_port;  // tests/support/net.h
 
 }  // namespace tocsin::notifiers::testing

@@ -18,6 +18,7 @@
 #include "engine/common/time.h"
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/net.h"
 
 namespace tocsin::testing {
 namespace {
@@ -26,18 +27,6 @@ const std::string kTestdata = std::string(TOCSIN_SOURCE_DIR) + "/tests/app/eval/
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
 constexpr const char* kPromtool = "/usr/bin/promtool";
 constexpr Timestamp kBase = 1714521600000;  // 2024-05-01T00:00:00Z
-
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // The shape of testdata/series.yml, an hour from kBase, as OpenMetrics (seconds).
 std::string openmetrics() {

@@ -22,6 +22,7 @@
 #include "engine/http/server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/net.h"
 
 namespace tocsin::dispatch {
 namespace {
@@ -323,19 +324,6 @@ TEST(AlertmanagerPlan, RejectsApiV1) {
       << p.error().message;
 }
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 TEST(RealAlertmanager, ReceivesAlerts) {
   const std::string bin = "/usr/bin/prometheus-alertmanager";
   if (!std::filesystem::exists(bin)) GTEST_SKIP() << bin << " is not installed";
@@ -343,7 +331,7 @@ TEST(RealAlertmanager, ReceivesAlerts) {
   std::string cfg_path = dir.write("alertmanager.yml",
                                    "route:\n  receiver: blackhole\nreceivers:\n- name: blackhole\n");
   std::filesystem::create_directories(dir.path() + "/data");
-  std::uint16_t port = free_port();
+  std::uint16_t port = tocsin::testing::free_port();
   testing::Subprocess am({bin, "--config.file=" + cfg_path,
                           "--web.listen-address=127.0.0.1:" + std::to_string(port),
                           "--cluster.listen-address=", "--storage.path=" + dir.path() + "/data"});
