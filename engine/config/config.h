@@ -171,6 +171,27 @@ struct DatasourceConfig {
   HttpClientConfig http;         // basic_auth, authorization, tls_config, proxy (inline keys)
 };
 
+// remote_write's queue_config, with Prometheus' keys and defaults. tocsin sends one request at a
+// time per endpoint from one queue: min_backoff, max_backoff and retry_on_http_429 are used; the
+// sharding and batching keys are accepted (so a prometheus.yml loads unchanged) and not used.
+struct RemoteWriteQueueConfig {
+  std::uint64_t capacity = 10000;
+  std::uint64_t max_shards = 50;
+  std::uint64_t min_shards = 1;
+  std::uint64_t max_samples_per_send = 2000;
+  Duration batch_send_deadline = 5 * kSecond;
+  Duration min_backoff = 30;
+  Duration max_backoff = 5 * kSecond;
+  bool retry_on_http_429 = true;  // tocsin retries 429 unless told not to
+  Duration sample_age_limit = 0;
+};
+// remote_write's metadata_config: accepted; tocsin writes no metric metadata.
+struct RemoteWriteMetadataConfig {
+  bool send = true;
+  Duration send_interval = kMinute;
+  std::uint64_t max_samples_per_send = 500;
+};
+
 // One `remote_write:` entry (Prometheus' keys): where rule results and ALERTS are written.
 struct RemoteWriteConfig {
   std::string url;
@@ -179,6 +200,8 @@ struct RemoteWriteConfig {
   std::map<std::string, std::string> headers;
   std::vector<RelabelConfig> write_relabel_configs;
   HttpClientConfig http;
+  std::optional<RemoteWriteQueueConfig> queue_config;
+  std::optional<RemoteWriteMetadataConfig> metadata_config;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -344,6 +344,27 @@ std::string print(const Config& c, bool alertmanager_only) {
         e << EndMap;
       }
       p.relabel("write_relabel_configs", w.write_relabel_configs);
+      if (w.queue_config) {
+        const RemoteWriteQueueConfig& q = *w.queue_config;
+        e << Key << "queue_config" << Value << BeginMap;
+        e << Key << "capacity" << Value << q.capacity;
+        e << Key << "max_shards" << Value << q.max_shards;
+        e << Key << "min_shards" << Value << q.min_shards;
+        e << Key << "max_samples_per_send" << Value << q.max_samples_per_send;
+        p.duration("batch_send_deadline", q.batch_send_deadline);
+        p.duration("min_backoff", q.min_backoff);
+        p.duration("max_backoff", q.max_backoff);
+        p.boolean("retry_on_http_429", q.retry_on_http_429);
+        p.nonzero_duration("sample_age_limit", q.sample_age_limit);
+        e << EndMap;
+      }
+      if (w.metadata_config) {
+        e << Key << "metadata_config" << Value << BeginMap;
+        p.boolean("send", w.metadata_config->send);
+        p.duration("send_interval", w.metadata_config->send_interval);
+        e << Key << "max_samples_per_send" << Value << w.metadata_config->max_samples_per_send;
+        e << EndMap;
+      }
       p.http_inline(w.http);
       e << EndMap;
     }

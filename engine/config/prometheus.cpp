@@ -429,6 +429,33 @@ void decode_remote_write(Decoder& d, const YAML::Node& n, const std::string& pat
     if (auto r = m.get("write_relabel_configs")) {
       decode_relabel_configs(d, *r, m.path("write_relabel_configs"), w.write_relabel_configs);
     }
+    if (auto q = m.get("queue_config")) {
+      RemoteWriteQueueConfig qc;
+      MapReader qm(d, *q, m.path("queue_config"));
+      qm.uint("capacity", qc.capacity);
+      qm.uint("max_shards", qc.max_shards);
+      qm.uint("min_shards", qc.min_shards);
+      qm.uint("max_samples_per_send", qc.max_samples_per_send);
+      qm.duration("batch_send_deadline", qc.batch_send_deadline);
+      qm.duration("min_backoff", qc.min_backoff);
+      qm.duration("max_backoff", qc.max_backoff);
+      qm.boolean("retry_on_http_429", qc.retry_on_http_429);
+      qm.duration("sample_age_limit", qc.sample_age_limit);
+      qm.finish();
+      if (qc.min_backoff <= 0 || qc.max_backoff < qc.min_backoff) {
+        d.error(*q, m.path("queue_config"), "min_backoff must be positive and not above max_backoff");
+      }
+      w.queue_config = qc;
+    }
+    if (auto md = m.get("metadata_config")) {
+      RemoteWriteMetadataConfig mc;
+      MapReader mm(d, *md, m.path("metadata_config"));
+      mm.boolean("send", mc.send);
+      mm.duration("send_interval", mc.send_interval);
+      mm.uint("max_samples_per_send", mc.max_samples_per_send);
+      mm.finish();
+      w.metadata_config = mc;
+    }
     decode_http_client_inline(m, w.http);
     m.finish();
     c.remote_write.push_back(std::move(w));

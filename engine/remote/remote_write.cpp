@@ -179,9 +179,15 @@ Result<std::shared_ptr<RemoteWriter>> RemoteWriter::make(boost::asio::io_context
                                                          RemoteWriteMetrics metrics) {
   auto rules = scrape::compile(cfg.write_relabel_configs);
   if (!rules) return tl::unexpected(rules.error().with_context("remote_write " + cfg.url));
-  return std::make_shared<RemoteWriter>(io, client, cfg.url, cfg.remote_timeout, cfg.headers,
-                                        std::move(*rules), std::move(http),
-                                        std::move(external_labels), metrics);
+  auto w = std::make_shared<RemoteWriter>(io, client, cfg.url, cfg.remote_timeout, cfg.headers,
+                                          std::move(*rules), std::move(http),
+                                          std::move(external_labels), metrics);
+  if (cfg.queue_config) {
+    w->min_backoff_ = cfg.queue_config->min_backoff;
+    w->max_backoff_ = cfg.queue_config->max_backoff;
+    w->retry_429_ = cfg.queue_config->retry_on_http_429;
+  }
+  return w;
 }
 
 RemoteWriter::RemoteWriter(boost::asio::io_context& io, http::CurlClient& client,
@@ -261,7 +267,8 @@ void RemoteWriter::pump() {
       self->backoff_ = 0;
     } else {
       self->count("failure");
-      retry = !r ? retryable(r.error()) : (r->status >= 500 || r->status == 429);
+      retry = !r ? retryable(r.error())
+                 : (r->status >= 500 || (r->status == 429 && self->retry_429_));
       std::string why = !r ? r.error().message
                            : r->status_text + ": " + r->body.substr(0, 200);
       log::warn("remote write failed", {{"url", self->url_}, {"err", why},
@@ -272,7 +279,8 @@ void RemoteWriter::pump() {
       }
     }
     if (retry) {
-      self->backoff_ = std::min<Duration>(self->backoff_ ? self->backoff_ * 2 : 30, 5 * kSecond);
+      self->backoff_ = std::min<Duration>(self->backoff_ ? self->backoff_ * 2 : self->min_backoff_,
+                                          self->max_backoff_);
       self->retry_timer_.expires_after(std::chrono::milliseconds(self->backoff_));
       self->retry_timer_.async_wait([self](const boost::system::error_code& ec) {
         if (!ec) self->pump();

@@ -6,9 +6,10 @@
 // RemoteWriter: write() may be called from any thread (the rule workers): it relabels
 // (write_relabel_configs), adds the global external labels, encodes and compresses there, then
 // hands the request to the I/O thread, which sends one request at a time per endpoint in order.
-// A 2xx answer is success; a 5xx, 429 or a transport error is retried with backoff (30 ms
-// doubling to 5 s) while the queue (max 1000 requests, oldest dropped first) holds; any other
-// status drops the request. Counted in tocsin_remote_write_* metrics.
+// A 2xx answer is success; a 5xx, 429 (unless queue_config.retry_on_http_429 is false) or a
+// transport error is retried with backoff (queue_config's min_backoff doubling to max_backoff;
+// 30 ms to 5 s by default) while the queue (max 1000 requests, oldest dropped first) holds; any
+// other status drops the request. Counted in tocsin_remote_write_* metrics.
 //
 // TeeAppender: an Appender that writes to the local one and, on commit, to the writers.
 #pragma once
@@ -97,6 +98,9 @@ class RemoteWriter : public std::enable_shared_from_this<RemoteWriter> {
   std::deque<Pending> queue_;
   bool in_flight_ = false;
   Duration backoff_ = 0;
+  Duration min_backoff_ = 30;
+  Duration max_backoff_ = 5 * kSecond;
+  bool retry_429_ = true;
   boost::asio::steady_timer retry_timer_;
 };
 

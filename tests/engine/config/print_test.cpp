@@ -109,6 +109,10 @@ remote_write:
     write_relabel_configs:
       - {source_labels: [__name__], regex: 'ALERTS_FOR_STATE', action: drop}
     authorization: {credentials: s3cret}
+    queue_config: {capacity: 2500, max_shards: 200, min_shards: 1, max_samples_per_send: 500,
+                   batch_send_deadline: 5s, min_backoff: 50ms, max_backoff: 10s,
+                   retry_on_http_429: false}
+    metadata_config: {send: true, send_interval: 1m}
 )", "tocsin.yml");
   ASSERT_TRUE(r.has_value()) << to_error(r.error()).message;
   std::string out = print_config(*r);
@@ -125,6 +129,19 @@ remote_write:
   EXPECT_EQ(again->datasource.timeout, 20 * kSecond);
   ASSERT_EQ(again->remote_write.size(), 1u);
   EXPECT_EQ(again->remote_write[0].name, "local");
+  // Prometheus' queue_config and metadata_config load (a prometheus.yml loads unchanged).
+  ASSERT_TRUE(again->remote_write[0].queue_config.has_value());
+  EXPECT_EQ(again->remote_write[0].queue_config->capacity, 2500u);
+  EXPECT_EQ(again->remote_write[0].queue_config->min_backoff, 50);
+  EXPECT_EQ(again->remote_write[0].queue_config->max_backoff, 10 * kSecond);
+  EXPECT_FALSE(again->remote_write[0].queue_config->retry_on_http_429);
+  ASSERT_TRUE(again->remote_write[0].metadata_config.has_value());
+  auto bad = load_config_from_string(
+      "remote_write: [{url: 'http://x/', queue_config: {max_shard: 3}}]\n", "bad.yml");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(to_error(bad.error()).message.find("remote_write[0].queue_config.max_shard: unknown key"),
+            std::string::npos)
+      << to_error(bad.error()).message;
   // Alertmanager's view leaves both out.
   EXPECT_EQ(print_alertmanager_config(*r).find("remote_write"), std::string::npos);
 }
