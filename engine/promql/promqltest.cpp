@@ -51,20 +51,6 @@ std::optional<Timestamp> parse_time(std::string_view s) {
 
 // ---- series descriptions: `metric{a="b"} 1 2+3x4 _ stale` ----
 
-std::optional<double> parse_number(std::string_view s) {
-  std::string l = lower(s);
-  if (l == "nan" || l == "+nan" || l == "-nan") return kNaN;
-  if (l == "inf" || l == "+inf") return std::numeric_limits<double>::infinity();
-  if (l == "-inf") return -std::numeric_limits<double>::infinity();
-  if (l == "stale") return storage::stale_nan();
-  if (s.empty()) return std::nullopt;
-  std::string str(s);
-  char* end = nullptr;
-  double v = std::strtod(str.c_str(), &end);
-  if (end != str.c_str() + str.size()) return std::nullopt;
-  return v;
-}
-
 // The promtool value notation, shared with `tocsin test rules` (series_values.h).
 using SeqValue = SeriesValue;
 std::optional<std::vector<SeqValue>> parse_values(std::string_view text) {
@@ -757,7 +743,7 @@ PromqlTestCounts Runner::run(std::string_view script) {
         c.expects_histograms = true;
         continue;
       }
-      if (auto n = parse_number(t); n && !c.range) {
+      if (auto n = parse_sample_value(t); n && !c.range) {
         c.scalar = *n;
         continue;
       }

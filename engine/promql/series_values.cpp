@@ -9,9 +9,7 @@
 
 namespace tocsin::promql {
 
-namespace {
-
-std::optional<double> parse_number(std::string_view s) {
+std::optional<double> parse_sample_value(std::string_view s) {
   std::string l;
   for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (l == "nan" || l == "+nan" || l == "-nan") return std::numeric_limits<double>::quiet_NaN();
@@ -25,8 +23,6 @@ std::optional<double> parse_number(std::string_view s) {
   if (end != str.c_str() + str.size()) return std::nullopt;
   return v;
 }
-
-}  // namespace
 
 Result<std::vector<SeriesValue>> parse_series_values(std::string_view text) {
   std::vector<SeriesValue> out;
@@ -62,7 +58,7 @@ Result<std::vector<SeriesValue>> parse_series_values(std::string_view text) {
       continue;
     }
     if (!times) {
-      auto v = parse_number(head);
+      auto v = parse_sample_value(head);
       if (!v) return bad("not a number");
       out.push_back({false, *v});
       continue;
@@ -74,10 +70,10 @@ Result<std::vector<SeriesValue>> parse_series_values(std::string_view text) {
         break;
       }
     }
-    auto a = parse_number(op == std::string_view::npos ? head : head.substr(0, op));
+    auto a = parse_sample_value(op == std::string_view::npos ? head : head.substr(0, op));
     std::optional<double> b = 0.0;
     if (op != std::string_view::npos) {
-      b = parse_number(head.substr(op + 1));
+      b = parse_sample_value(head.substr(op + 1));
       if (b && head[op] == '-') b = -*b;
     }
     if (!a || !b) return bad("expected a, a+bxN or a-bxN");

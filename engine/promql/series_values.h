@@ -26,6 +26,9 @@ struct SeriesValue {
 
 // Expands the values notation. Errors name the offending token.
 Result<std::vector<SeriesValue>> parse_series_values(std::string_view text);
+// One sample value as the notation writes it: a number, NaN, Inf, -Inf (any case) or `stale`
+// (the stale marker). nullopt when it is none of these.
+std::optional<double> parse_sample_value(std::string_view s);
 
 // Parses `metric{a="b"}`, `{__name__="m", a="b"}` or `metric` into labels; "" gives no
 // labels. Errors are the PromQL parser's ("1:27: unexpected end of input inside braces").
