@@ -9,6 +9,9 @@
 #include <array>
 #include <optional>
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 namespace tocsin::http {
 
 namespace asio = boost::asio;
@@ -42,12 +45,26 @@ Result<std::pair<std::string, std::uint16_t>> parse_listen_address(std::string_v
   return std::make_pair(host, static_cast<std::uint16_t>(port));
 }
 
+// Null counters when the server has no registry.
+struct ServerRejections {
+  prometheus::Counter* body_too_large = nullptr;
+  prometheus::Counter* headers_too_large = nullptr;
+};
+
 namespace {
+
+void count(prometheus::Counter* c) {
+  if (c) c->Increment();
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Router& router, const ServerOptions& options)
-      : stream_(std::move(socket)), router_(router), options_(options) {}
+  Session(tcp::socket socket, const Router& router, const ServerOptions& options,
+          std::shared_ptr<const ServerRejections> rejections)
+      : stream_(std::move(socket)),
+        router_(router),
+        options_(options),
+        rejections_(std::move(rejections)) {}
 
   void run() {
     asio::dispatch(stream_.get_executor(),
@@ -77,8 +94,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void reject_oversize() {
     keep_alive_ = false;
     draining_ = true;
-    send(Response::text(413, "request body too large (limit " +
-                                 std::to_string(options_.max_body_bytes) + " bytes)\n"),
+    count(rejections_->body_too_large);
+    std::string source = options_.body_limit_source.empty()
+                             ? std::string()
+                             : ", " + options_.body_limit_source;
+    send(Response::text(413, "request body too large: the limit is " +
+                                 std::to_string(options_.max_body_bytes) + " bytes" + source +
+                                 "\n"),
          false);
   }
 
@@ -97,6 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::body_limit) return reject_oversize();
     if (ec == bhttp::error::header_limit) {
       keep_alive_ = false;
+      count(rejections_->headers_too_large);
       return send(Response::text(431, "request header fields too large\n"), false);
     }
     if (ec) return close();  // timeout, reset, malformed request
@@ -191,6 +214,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const Router& router_;
   ServerOptions options_;
+  std::shared_ptr<const ServerRejections> rejections_;
   bool keep_alive_ = true;
   bool head_ = false;
   bool draining_ = false;
@@ -201,7 +225,21 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, const Router& router, ServerOptions options)
-    : io_(io), router_(router), options_(std::move(options)), acceptor_(asio::make_strand(io)) {}
+    : io_(io),
+      router_(router),
+      options_(std::move(options)),
+      rejections_(std::make_shared<ServerRejections>()),
+      acceptor_(asio::make_strand(io)) {
+  if (options_.registry) {
+    auto& family = prometheus::BuildCounter()
+                       .Name("tocsin_http_requests_rejected_total")
+                       .Help("Inbound HTTP requests refused before reaching a handler, by reason "
+                             "(body_too_large: 413, headers_too_large: 431).")
+                       .Register(*options_.registry);
+    rejections_->body_too_large = &family.Add({{"reason", "body_too_large"}});
+    rejections_->headers_too_large = &family.Add({{"reason", "headers_too_large"}});
+  }
+}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -231,7 +269,9 @@ void HttpServer::stop() {
 void HttpServer::do_accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), router_, options_)->run();
+    if (!ec) {
+      std::make_shared<Session>(std::move(socket), router_, options_, rejections_)->run();
+    }
     do_accept();
   });
 }

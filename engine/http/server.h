@@ -2,7 +2,11 @@
 //
 // One acceptor, one session per connection, keep-alive. Every read has a deadline so a slow
 // client times out (408 is not sent; the connection is closed). A body over `max_body_bytes`
-// answers 413. Requests go to a Router; handlers run on the io_context thread and must not block.
+// answers 413 naming the limit — whether announced by Content-Length or found while reading a
+// chunked body (the read stops at the limit, so no more than the limit is ever buffered) — and
+// headers over `max_header_bytes` answer 431. With a registry, each refusal counts in
+// tocsin_http_requests_rejected_total{reason="body_too_large"|"headers_too_large"}.
+// Requests go to a Router; handlers run on the io_context thread and must not block.
 //
 // Thread contract: construct, start() and stop() on the thread that runs the io_context (or
 // before it runs). A handler's Reply may be invoked from any thread.
@@ -19,18 +23,27 @@
 #include "engine/common/result.h"
 #include "engine/http/router.h"
 
+namespace prometheus {
+class Registry;
+}
+
 namespace tocsin::http {
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 9093;
-  std::size_t max_body_bytes = 4 * 1024 * 1024;
+  std::size_t max_body_bytes = 4 * 1024 * 1024;  // tocsin run --web.max-request-body-size
   std::chrono::milliseconds read_timeout{30'000};
   std::size_t max_header_bytes = 64 * 1024;
+  // Where the 413 message says the limit comes from ("--web.max-request-body-size").
+  std::string body_limit_source;
+  prometheus::Registry* registry = nullptr;  // may be null (no metric); must outlive the server
 };
 
 // Splits "host:port" ("[::1]:9093", ":9093" = all interfaces).
 Result<std::pair<std::string, std::uint16_t>> parse_listen_address(std::string_view s);
+
+struct ServerRejections;  // the refusal counters (server.cpp)
 
 class HttpServer {
  public:
@@ -52,6 +65,7 @@ class HttpServer {
   boost::asio::io_context& io_;
   const Router& router_;
   ServerOptions options_;
+  std::shared_ptr<ServerRejections> rejections_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t bound_port_ = 0;
 };
