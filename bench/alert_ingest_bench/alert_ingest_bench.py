@@ -177,6 +177,8 @@ def main():
     ap.add_argument("--alertmanager", default="/usr/bin/prometheus-alertmanager")
     ap.add_argument("--alerts", type=int, default=100_000)
     ap.add_argument("--run-timeout", type=float, default=120)
+    ap.add_argument("--inhibit", choices=["both", "no", "yes"], default="both",
+                    help="run without the inhibit rule, with it, or both (default)")
     a = ap.parse_args()
 
     sink = Sink()
@@ -186,7 +188,8 @@ def main():
     if not have_am:
         print(f"# {a.alertmanager} not found: tocsin only")
     results = []
-    for inhibit in (False, True):
+    modes = {"both": (False, True), "no": (False,), "yes": (True,)}[a.inhibit]
+    for inhibit in modes:
         for who in ("tocsin", "alertmanager"):
             if who == "alertmanager" and not have_am:
                 continue
