@@ -1,5 +1,7 @@
 #include "engine/api/prometheus_v1.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -166,6 +168,22 @@ http::Response eval_error(const Error& e) {
   return api_error(500, "internal", e.message);
 }
 
+// The evaluation options of one query: the `timeout` parameter, capped by --query.timeout
+// (Prometheus applies both deadlines, so the earlier one wins).
+Result<promql::EvalOptions> query_eval_options(const Context& ctx, const http::Request& req) {
+  promql::EvalOptions eval = ctx.options.eval;
+  Duration timeout = ctx.options.default_timeout;
+  if (req.has_param("timeout")) {
+    auto t = parse_api_duration(req.param("timeout"));
+    if (!t) return invalid_argument("invalid parameter \"timeout\": " + t.error().message);
+    timeout = timeout > 0 ? std::min(timeout, *t) : *t;
+    // A timeout of 0 has already passed (as Go's context.WithTimeout(ctx, 0)).
+    if (timeout <= 0) eval.deadline = std::chrono::steady_clock::now();
+  }
+  eval.timeout = timeout;
+  return eval;
+}
+
 http::Response handle_query(const Context& ctx, const http::Request& req) {
   std::string query(req.param("query"));
   if (query.empty()) return api_error(400, "bad_data", "invalid parameter \"query\": empty query");
@@ -179,7 +197,9 @@ http::Response handle_query(const Context& ctx, const http::Request& req) {
   if (!expr) {
     return api_error(400, "bad_data", "invalid parameter \"query\": " + expr.error().to_string());
   }
-  auto result = promql::evaluate_instant(**expr, ctx.head, ts, ctx.options.eval);
+  auto eval = query_eval_options(ctx, req);
+  if (!eval) return api_error(400, "bad_data", eval.error().message);
+  auto result = promql::evaluate_instant(**expr, ctx.head, ts, *eval);
   if (!result) return eval_error(result.error());
   std::vector<std::string> warnings, infos;
   split_annotations(*result, query, warnings, infos);
@@ -224,7 +244,9 @@ http::Response handle_query_range(const Context& ctx, const http::Request& req) 
                          promql::to_string(t) +
                          "\" for range query, must be Scalar or instant Vector");
   }
-  auto result = promql::evaluate_range(**expr, ctx.head, *start, *end, *step, ctx.options.eval);
+  auto eval = query_eval_options(ctx, req);
+  if (!eval) return api_error(400, "bad_data", eval.error().message);
+  auto result = promql::evaluate_range(**expr, ctx.head, *start, *end, *step, *eval);
   if (!result) return eval_error(result.error());
   std::vector<std::string> warnings, infos;
   split_annotations(*result, query, warnings, infos);

@@ -3,7 +3,9 @@
 // /api/v1/label/<name>/values, /api/v1/status/buildinfo. GET and POST form bodies.
 //
 // Errors answer {"status":"error","errorType":...,"error":...}: bad_data (400) for bad
-// parameters and parse errors, execution (422) for evaluation errors, timeout (503).
+// parameters and parse errors, execution (422) for evaluation errors — the sample limit
+// (--query.max-samples) included, as Prometheus answers it — and timeout (503) when the query
+// ran past the `timeout` parameter or --query.timeout, whichever is earlier.
 // Queries run on `workers` (never on the I/O thread); the storage read view must allow
 // concurrent reads (engine/storage/head.h does).
 #pragma once
@@ -30,8 +32,8 @@ struct BuildInfo {
 };
 
 struct PrometheusV1Options {
-  promql::EvalOptions eval;
-  Duration default_timeout = 2 * kMinute;
+  promql::EvalOptions eval;               // max_samples: --query.max-samples
+  Duration default_timeout = 2 * kMinute;  // --query.timeout; 0 = none
   std::int64_t max_points_per_series = 11'000;  // Prometheus' range query resolution limit
 };
 

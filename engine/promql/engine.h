@@ -2,7 +2,9 @@
 // with Prometheus 3 semantics (left-open windows, delayed __name__ removal, 5m lookback).
 //
 // evaluate_*() never throw: errors come back as Result (kInvalidArgument for query errors such
-// as duplicate label sets, kResourceExhausted for the sample limit). Info and warning
+// as duplicate label sets, kResourceExhausted for the sample limit, kDeadlineExceeded past the
+// timeout). The sample limit bounds both the samples of one step (as Prometheus counts them)
+// and the raw samples the query reads from storage into its selector cache. Info and warning
 // annotations are returned with the position of the expression they are about; format them
 // with format_annotation() and the query text.
 //
@@ -10,6 +12,7 @@
 // as long as the Querier allows concurrent select() calls. The Expr is only read.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,8 +30,14 @@ struct EvalOptions {
   Duration lookback_delta = 5 * kMinute;
   // Step of subqueries written without one (`x[5m:]`): the rule group's evaluation interval.
   Duration default_subquery_step = kMinute;
-  // Most samples a query may hold at once (Prometheus' --query.max-samples).
+  // Most samples a query may hold at once (Prometheus' --query.max-samples): over it the query
+  // fails with "query processing would load too many samples into memory in query execution".
   std::int64_t max_samples = 50'000'000;
+  // Wall-clock budget of one evaluation (Prometheus' --query.timeout), 0 = none: past it the
+  // query fails with "query timed out in expression evaluation". The deadline is taken when the
+  // evaluation starts; an explicit `deadline` wins over `timeout`.
+  Duration timeout = 0;
+  std::chrono::steady_clock::time_point deadline{};
   // Prometheus 2 semantics: closed range and lookback windows (a sample exactly at the start
   // counts) and regex `.` not matching a newline.
   bool compat_prometheus2 = false;

@@ -12,7 +12,20 @@ void throw_eval_error(std::string message, ErrorCode code) {
 
 Evaluator::Evaluator(const storage::Querier& q, const EvalOptions& o, Timestamp start,
                      Timestamp end, Duration interval)
-    : querier_(q), opts_(o), start_(start), end_(end), interval_(interval) {}
+    : querier_(q), opts_(o), start_(start), end_(end), interval_(interval) {
+  if (o.deadline != std::chrono::steady_clock::time_point{}) {
+    deadline_ = o.deadline;
+  } else if (o.timeout > 0) {
+    deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.timeout);
+  }
+}
+
+void Evaluator::check_deadline() const {
+  if (deadline_ != std::chrono::steady_clock::time_point::max() &&
+      std::chrono::steady_clock::now() >= deadline_) {
+    throw_eval_error("query timed out in expression evaluation", ErrorCode::kDeadlineExceeded);
+  }
+}
 
 Timestamp Evaluator::ref_time(const AtModifier& at, Duration offset, Timestamp ts) const {
   Timestamp base = ts;
@@ -34,6 +47,7 @@ void Evaluator::annotate(Annotation::Kind kind, std::string message, PositionRan
 }
 
 void Evaluator::account_samples(std::int64_t n) {
+  check_deadline();
   step_samples_ += n;
   if (step_samples_ > opts_.max_samples) {
     throw_eval_error("query processing would load too many samples into memory in query execution",
@@ -118,10 +132,23 @@ const std::vector<Evaluator::CachedSeries>& Evaluator::fetch(const Expr& sel_exp
     if (!sm) throw_eval_error(sm.error().message);
     ms.push_back(std::move(*sm));
   }
+  // The cache holds every raw sample the selector can touch for the whole query: it counts
+  // against the sample limit (and the deadline) as it fills, so a selector over too much data
+  // fails before it is all in memory.
   for (auto& s : querier_.select(ms, d.mint, d.maxt)) {
     CachedSeries cs{std::move(s.labels), {}};
-    cs.points.reserve(s.samples->size_hint());
-    while (s.samples->next()) cs.points.push_back({s.samples->t(), s.samples->v()});
+    cs.points.reserve(static_cast<size_t>(std::min<std::int64_t>(
+        static_cast<std::int64_t>(s.samples->size_hint()),
+        std::max<std::int64_t>(0, opts_.max_samples - cached_samples_) + 1)));
+    while (s.samples->next()) {
+      if ((++cached_samples_ & 4095) == 0) check_deadline();
+      if (cached_samples_ > opts_.max_samples) {
+        throw_eval_error(
+            "query processing would load too many samples into memory in query execution",
+            ErrorCode::kResourceExhausted);
+      }
+      cs.points.push_back({s.samples->t(), s.samples->v()});
+    }
     d.series.push_back(std::move(cs));
   }
   return d.series;

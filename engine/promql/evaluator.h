@@ -60,8 +60,10 @@ class Evaluator {
   const EvalOptions& options() const { return opts_; }
   Timestamp query_start() const { return start_; }
   Timestamp query_end() const { return end_; }
-  // Counts samples loaded in the current step; throws when over the limit.
+  // Counts samples loaded in the current step; throws when over the limit or past the deadline.
   void account_samples(std::int64_t n);
+  // Throws when the query's deadline has passed.
+  void check_deadline() const;
   void reset_step_samples() { step_samples_ = 0; }
 
   // Absolute time a selector/subquery looks at when evaluated at ts.
@@ -95,6 +97,8 @@ class Evaluator {
   std::unordered_map<const Expr*, SelectorData> selectors_;
   std::vector<Annotation> annotations_;
   std::int64_t step_samples_ = 0;
+  std::int64_t cached_samples_ = 0;  // raw samples held by the selector cache
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
 };
 
 // Implemented in binary_ops.cpp, aggregations.cpp and functions.cpp.

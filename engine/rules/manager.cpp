@@ -128,6 +128,8 @@ void Manager::apply(LoadedRules rules) {
       o.interval = spec.interval > 0 ? spec.interval : rules.config.evaluation_interval;
       o.query_offset = spec.query_offset.value_or(rules.config.rule_query_offset);
       o.eval.lookback_delta = options_.lookback_delta;
+      o.eval.max_samples = options_.max_samples;
+      o.eval.timeout = options_.query_timeout;
       o.eval.default_subquery_step = rules.config.evaluation_interval;
       o.eval.compat_prometheus2 = options_.compat_prometheus2 || rules.config.compat_prometheus2;
       o.external_labels = external_labels_;

@@ -54,6 +54,8 @@ struct ManagerOptions {
   std::string external_url;               // $externalURL and the alerts' generator URL
   Duration resend_delay = kDefaultResendDelay;
   Duration lookback_delta = 5 * kMinute;
+  std::int64_t max_samples = 50'000'000;  // --query.max-samples, per rule evaluation
+  Duration query_timeout = 2 * kMinute;   // --query.timeout, per rule evaluation; 0 = none
   bool compat_prometheus2 = false;
   bool ignore_unknown_fields = false;
 };

@@ -32,7 +32,7 @@ class PrometheusV1Test : public ::testing::Test {
     ASSERT_TRUE(app->commit());
     clock_.set(600'000);
     register_prometheus_v1(router_, head_, workers_, clock_,
-                           BuildInfo{"0.1.0", "abc", "main", "", "", "g++"});
+                           BuildInfo{"0.1.0", "abc", "main", "", "", "g++"}, options_);
     http::ServerOptions so;
     so.port = 0;
     server_ = std::make_unique<http::HttpServer>(io_, router_, so);
@@ -53,6 +53,7 @@ class PrometheusV1Test : public ::testing::Test {
   }
 
   storage::Head head_;
+  PrometheusV1Options options_;
   FakeClock clock_;
   boost::asio::io_context io_;
   boost::asio::thread_pool workers_{2};
@@ -121,6 +122,44 @@ TEST_F(PrometheusV1Test, Errors) {
   EXPECT_EQ(j["errorType"], "execution");
   j = get_json("/api/v1/series", 400);
   EXPECT_EQ(j["error"], "no match[] parameter provided");
+}
+
+// --query.max-samples: 50 samples, while a selector of http_requests_total reads 82 (2 series,
+// 41 samples each, over the range and its 5m lookback).
+class PrometheusV1LimitsTest : public PrometheusV1Test {
+ protected:
+  PrometheusV1LimitsTest() { options_.eval.max_samples = 50; }
+};
+
+TEST_F(PrometheusV1LimitsTest, TooManySamplesIs422ExecutionAsPrometheus) {
+  for (const std::string target :
+       {"/api/v1/query?query=sum_over_time(http_requests_total%5B10m%5D)&time=600",
+        "/api/v1/query_range?query=http_requests_total&start=300&end=600&step=15"}) {
+    json j = get_json(target, 422);
+    EXPECT_EQ(j["status"], "error");
+    EXPECT_EQ(j["errorType"], "execution");
+    EXPECT_EQ(j["error"],
+              "query processing would load too many samples into memory in query execution");
+  }
+  // Within the limit: one series' 41 samples.
+  json j = get_json("/api/v1/query?query=count_over_time(up%5B10m%5D)&time=600");
+  EXPECT_EQ(j["data"]["result"][0]["value"][1], "40");
+}
+
+TEST_F(PrometheusV1Test, TimeoutParameter) {
+  // A timeout of 0 has passed before the query starts: 503 timeout, as Prometheus.
+  json j = get_json("/api/v1/query?query=up&time=600&timeout=0s", 503);
+  EXPECT_EQ(j["errorType"], "timeout");
+  EXPECT_EQ(j["error"], "query timed out in expression evaluation");
+  j = get_json("/api/v1/query_range?query=up&start=0&end=600&step=15&timeout=0", 503);
+  EXPECT_EQ(j["errorType"], "timeout");
+  j = get_json("/api/v1/query?query=up&timeout=soon", 400);
+  EXPECT_EQ(j["errorType"], "bad_data");
+  EXPECT_NE(j["error"].get<std::string>().find("invalid parameter \"timeout\""),
+            std::string::npos);
+  // A generous timeout (still capped by the 2m default) changes nothing.
+  j = get_json("/api/v1/query?query=up&time=600&timeout=1h");
+  EXPECT_EQ(j["status"], "success");
 }
 
 TEST_F(PrometheusV1Test, SeriesLabelsAndValues) {

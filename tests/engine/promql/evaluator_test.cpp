@@ -1,6 +1,7 @@
 // Evaluator edge cases driven by PromQL text over a small Head.
 #include "engine/promql/engine.h"
 
+#include <chrono>
 #include <cmath>
 
 #include <gtest/gtest.h>
@@ -116,6 +117,62 @@ TEST_F(EvaluatorTest, SampleLimit) {
   EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
   o.max_samples = 200;
   EXPECT_TRUE(instant("sum_over_time(m[100s])", 100 * kSecond, o).has_value());
+}
+
+TEST_F(EvaluatorTest, SampleLimitCountsTheRawSamplesAQueryReads) {
+  // 1000 raw samples, but each step of the range query only looks at one of them: Prometheus'
+  // per-step count stays at 1, while the selector cache would hold all 1000.
+  for (int i = 0; i < 1000; ++i) add({{"__name__", "m"}}, i * kSecond, i);
+  auto e = parse_expr("m");
+  EvalOptions o;
+  o.max_samples = 999;
+  auto r = evaluate_range(**e, head_, 0, 999 * kSecond, 500 * kSecond, o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(r.error().message,
+            "query processing would load too many samples into memory in query execution");
+  o.max_samples = 1000;
+  r = evaluate_range(**e, head_, 0, 999 * kSecond, 500 * kSecond, o);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(std::get<Matrix>(r->value)[0].points.size(), 2u);
+}
+
+TEST_F(EvaluatorTest, DeadlinePassedIsTimeout) {
+  for (int i = 0; i < 10; ++i) add({{"__name__", "m"}}, i * kSecond, i);
+  EvalOptions o;
+  o.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+  auto r = instant("sum_over_time(m[1m])", 10 * kSecond, o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(r.error().message, "query timed out in expression evaluation");
+  auto e = parse_expr("m");
+  auto range = evaluate_range(**e, head_, 0, 10 * kSecond, kSecond, o);
+  ASSERT_FALSE(range.has_value());
+  EXPECT_EQ(range.error().code, ErrorCode::kDeadlineExceeded);
+  // A timeout is a budget from the start of the evaluation: an hour is plenty here.
+  EvalOptions ok;
+  ok.timeout = kHour;
+  EXPECT_TRUE(instant("sum_over_time(m[1m])", 10 * kSecond, ok).has_value());
+}
+
+TEST_F(EvaluatorTest, TimeoutStopsALongRangeQuery) {
+  // 200 series × 2000 steps of a subquery-heavy expression takes far longer than 1 ms; the
+  // deadline is checked as samples are counted, so the query stops early with a timeout.
+  {
+    auto app = head_.appender();
+    for (int s = 0; s < 200; ++s) {
+      for (int i = 0; i < 120; ++i) {
+        app->add({{"__name__", "m"}, {"i", std::to_string(s)}}, i * 15 * kSecond, i);
+      }
+    }
+    ASSERT_TRUE(app->commit().has_value());
+  }
+  auto e = parse_expr("max_over_time(rate(m[1m])[10m:15s])");
+  EvalOptions o;
+  o.timeout = 1;
+  auto r = evaluate_range(**e, head_, 0, 30 * kMinute, kSecond, o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kDeadlineExceeded);
 }
 
 TEST_F(EvaluatorTest, RangeQueryMergesSeriesAfterNameRemoval) {

@@ -115,6 +115,33 @@ TEST_F(GroupFixture, AlertsSeriesAndLimit) {
   EXPECT_EQ(g.rules()[0]->status().health, RuleHealth::kErr);
 }
 
+TEST_F(GroupFixture, SampleLimitFailsTheRuleAndKeepsItsAlerts) {
+  // --query.max-samples reaches rule evaluation: the rule's health is err with Prometheus'
+  // message, nothing crashes, and the firing alert stays firing (and is re-sent).
+  GroupOptions o;
+  o.eval.max_samples = 100;
+  Group g(group_spec(R"(groups:
+- name: g
+  rules:
+  - alert: Many
+    expr: count_over_time(x[1h]) > 0
+)"),
+          o);
+  for (int i = 0; i < 50; ++i) add(head, Labels{{"__name__", "x"}}, i * 15 * kSecond, i);
+  auto r0 = g.eval(50 * 15 * kSecond, st);
+  EXPECT_EQ(r0.failures, 0);
+  ASSERT_EQ(r0.alerts.size(), 1u);
+  for (int i = 50; i < 150; ++i) add(head, Labels{{"__name__", "x"}}, i * 15 * kSecond, i);
+  auto r1 = g.eval(150 * 15 * kSecond, st);
+  EXPECT_EQ(r1.failures, 1);
+  EXPECT_EQ(g.rules()[0]->status().health, RuleHealth::kErr);
+  EXPECT_EQ(g.rules()[0]->status().last_error,
+            "query processing would load too many samples into memory in query execution");
+  ASSERT_EQ(r1.alerts.size(), 1u);
+  EXPECT_EQ(r1.alerts[0].labels.get("alertname"), "Many");
+  EXPECT_EQ(r1.alerts[0].ends_at > 150 * 15 * kSecond, true);  // still firing
+}
+
 TEST(GroupPhase, StableOffsetWithinInterval) {
   GroupOptions o;
   o.interval = kMinute;
