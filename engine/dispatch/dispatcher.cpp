@@ -53,6 +53,8 @@ struct Dispatcher::Metrics {
   prometheus::Gauge* inhibited;
   prometheus::Gauge* groups;
   prometheus::Gauge* queued;
+  prometheus::Counter* limited;
+  prometheus::Family<prometheus::Counter>* deferred;
   prometheus::Family<prometheus::Counter>* notifications;
   prometheus::Family<prometheus::Counter>* failed;
   prometheus::Family<prometheus::Counter>* requests;
@@ -83,6 +85,17 @@ struct Dispatcher::Metrics {
                           "(max_inflight_per_integration).")
                     .Register(r)
                     .Add({})),
+        limited(&prometheus::BuildCounter()
+                     .Name("tocsin_alerts_limited_total")
+                     .Help("New alerts refused because the store held --alerts.limit alerts.")
+                     .Register(r)
+                     .Add({})),
+        deferred(&prometheus::BuildCounter()
+                      .Name("tocsin_notifications_deferred_total")
+                      .Help("Notifications not queued because their integration's queue was "
+                            "full (--notifications.queue-limit); the group's next flush sends "
+                            "its newest state.")
+                      .Register(r)),
         notifications(&prometheus::BuildCounter()
                            .Name("tocsin_notifications_total")
                            .Help("Notifications delivered, by integration.")
@@ -190,6 +203,7 @@ void Dispatcher::stop() {
     metrics_->queued->Decrement(static_cast<double>(lane.queued.size()));
   }
   lanes_.clear();
+  fallbacks_.clear();
 }
 
 Status Dispatcher::apply_config(const config::Config& cfg) {
@@ -247,6 +261,9 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
   const Duration resolve_timeout = config_->global.resolve_timeout;
   std::string errors;
   ErrorCode code = ErrorCode::kInvalidArgument;
+  std::size_t limited = 0;  // new alerts refused by --alerts.limit
+  std::string first_limited;
+  const std::size_t batch = alerts.size();
   for (Alert& in : alerts) {
     Alert a = prepare_alert(std::move(in), now, resolve_timeout);
     const bool firing = a.ends_at > now;
@@ -261,6 +278,15 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
     }
     auto stored = store_.put(std::move(a), now);
     if (!stored) {
+      if (stored.error().code == ErrorCode::kResourceExhausted) {
+        if (limited++ == 0) {
+          // The store names the alert: "... alert {labels} rejected".
+          const std::string& m = stored.error().message;
+          const std::size_t at = m.find("alert {");
+          first_limited = at == std::string::npos ? m : m.substr(at);
+        }
+        continue;
+      }
       code = stored.error().code;
       errors += (errors.empty() ? "" : "; ") + stored.error().message;
       continue;
@@ -269,8 +295,24 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
     route_alert(*stored, now);
   }
   metrics_->groups->Set(static_cast<double>(groups_.size()));
+  if (limited > 0) {
+    metrics_->limited->Increment(static_cast<double>(limited));
+    code = ErrorCode::kResourceExhausted;
+    errors += std::string(errors.empty() ? "" : "; ") + "alert limit reached: " +
+              std::to_string(limited) + " of " + std::to_string(batch) +
+              " alerts refused (--alerts.limit=" + std::to_string(options_.alerts_limit) +
+              "; alerts already stored are still updated), first: " + first_limited;
+  }
   if (!errors.empty()) return make_error(code, errors);
   return {};
+}
+
+void Dispatcher::put(std::vector<Alert> alerts, Timestamp now) {
+  const std::size_t n = alerts.size();
+  if (auto st = put_alerts(std::move(alerts), now); !st) {
+    log::error("alerts from rules not accepted",
+               {{"alerts", std::to_string(n)}, {"err", st.error().message}});
+  }
 }
 
 void Dispatcher::route_alert(const SharedAlert& a, Timestamp now) {
@@ -357,6 +399,11 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
       state->all_ok = false;
       continue;
     }
+    if (queue_full(notifier.get())) {  // the group's next flush sends its newest state
+      metrics_->deferred->Add({{"integration", kind}}).Increment();
+      state->all_ok = false;
+      continue;
+    }
     // Dedup.
     const NflogEntry* entry = nflog_.query(rk, g->ag.group_key());
     if (needs_update(entry, firing, resolved, notifier->send_resolved(), opts.repeat_interval,
@@ -409,6 +456,13 @@ void Dispatcher::deliver(std::shared_ptr<Delivery> d) {
     return;
   }
   start(std::move(d));
+}
+
+bool Dispatcher::queue_full(const notifiers::Notifier* n) const {
+  const std::size_t limit = options_.queue_limit_per_integration;
+  if (limit == 0) return false;
+  auto it = lanes_.find(n);
+  return it != lanes_.end() && it->second.queued.size() >= limit;
 }
 
 void Dispatcher::start(std::shared_ptr<Delivery> d) {
@@ -490,9 +544,29 @@ void Dispatcher::on_delivery_result(const std::shared_ptr<Delivery>& d,
             });
           }
           if (f->alerts.empty()) continue;
+          const std::string key =
+              ReceiverKey{d->fallback_receiver, f->notification.integration,
+                          f->notification.integration_index}
+                  .to_string() +
+              "\n" + d->notification.group_key;
+          if (auto waiting = fallbacks_[key].lock()) {
+            // Coalesce: the waiting (or retrying) one carries this newer state from its next
+            // attempt on, with a fresh retry budget.
+            waiting->alerts = std::move(f->alerts);
+            waiting->notification.now = f->notification.now;
+            waiting->first_attempt = now;
+            waiting->attempts = 0;
+            continue;
+          }
+          if (queue_full(n.get())) {  // dead-lettered above; the group retries its receiver
+            metrics_->deferred->Add({{"integration", f->notification.integration}}).Increment();
+            fallbacks_.erase(key);
+            continue;
+          }
           f->policy = retry_policy(d->fallback_receiver);
           f->first_attempt = now;
-          f->done = [](bool) {};
+          f->done = [this, key](bool) { fallbacks_.erase(key); };
+          fallbacks_[key] = f;
           deliver(std::move(f));
         }
       }

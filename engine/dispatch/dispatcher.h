@@ -92,6 +92,13 @@ struct DispatcherOptions {
   // ...); further deliveries wait in order (gauge tocsin_notifications_queued). When every group
   // flushes at once this bounds the request bodies and connection buffers alive. 0 = unbounded.
   std::size_t max_inflight_per_integration = 128;
+  // Deliveries waiting per integration (--notifications.queue-limit); 0 = unbounded. A group has
+  // at most one delivery per integration at a time (later flushes wait for it) and fallback
+  // deliveries are coalesced per (group, integration), so the queue is bounded by groups ×
+  // integrations anyway; past this limit a flush defers the integration instead of queueing
+  // (tocsin_notifications_deferred_total): the group keeps its alerts and its next flush sends
+  // the newest state. No accepted alert is dropped.
+  std::size_t queue_limit_per_integration = 10000;
   std::function<double()> random;  // [0, 1) for jitter; default: a seeded PRNG
 };
 
@@ -131,7 +138,10 @@ class Dispatcher {
   // The AlertSink: prepares, validates and routes the alerts. Valid alerts are accepted even
   // when others in the batch are not; the error names every rejected alert ("; "-joined).
   Status put_alerts(std::vector<Alert> alerts, Timestamp now);
-  void put(std::vector<Alert> alerts, Timestamp now) { (void)put_alerts(std::move(alerts), now); }
+  // Alerts over --alerts.limit are refused (kResourceExhausted), counted in
+  // tocsin_alerts_limited_total, and the message says how many. put() is the rules' sink: what
+  // it cannot accept is logged (the metric counts it too).
+  void put(std::vector<Alert> alerts, Timestamp now);
 
   // Queries for the API, computed at `now`.
   std::vector<AlertStatus> alerts(Timestamp now) const;
@@ -201,6 +211,11 @@ class Dispatcher {
     bool draining = false;
   };
   std::unordered_map<const notifiers::Notifier*, Lane> lanes_;
+  // Fallback deliveries waiting or retrying, by fallback receiver key and group key: a newer
+  // failure of the same group updates the waiting one instead of queueing another.
+  std::map<std::string, std::weak_ptr<Delivery>> fallbacks_;
+  // Whether the integration's queue is at queue_limit_per_integration.
+  bool queue_full(const notifiers::Notifier* n) const;
 };
 
 }  // namespace tocsin::dispatch

@@ -436,6 +436,107 @@ TEST_F(DispatcherTest, Metrics) {
   EXPECT_TRUE(values.count("tocsin_alerts_inhibited{}"));
 }
 
+// Reads one sample of the registry: "name" with the given label pairs, or -1.
+double metric(prometheus::Registry& r, const std::string& name,
+              const std::map<std::string, std::string>& labels = {}) {
+  for (const auto& fam : r.Collect()) {
+    if (fam.name != name) continue;
+    for (const auto& m : fam.metric) {
+      std::map<std::string, std::string> got;
+      for (const auto& l : m.label) got[l.name] = l.value;
+      if (got != labels) continue;
+      return fam.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+    }
+  }
+  return -1;
+}
+
+TEST_F(DispatcherTest, AlertLimitRefusesNewAlertsKeepsStoredOnesAndCounts) {
+  DispatcherOptions opts;
+  opts.alerts_limit = 2;
+  start(kConfig, opts);
+  put({alert("A"), alert("B")});
+  Alert a2 = alert("A");
+  a2.annotations["summary"] = "updated";
+  auto st = dispatcher_->put_alerts({alert("C"), a2, alert("D")}, clock_.now());
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kResourceExhausted);
+  const std::string& msg = st.error().message;
+  EXPECT_EQ(msg.rfind("alert limit reached: 2 of 3 alerts refused (--alerts.limit=2; alerts "
+                      "already stored are still updated), first: ",
+                      0),
+            0u)
+      << msg;
+  EXPECT_NE(msg.find("alertname=\"C\""), std::string::npos) << msg;
+  // The update of a stored alert went through; nothing stored was dropped.
+  auto all = dispatcher_->alerts(clock_.now());
+  ASSERT_EQ(all.size(), 2u);
+  for (const auto& s : all) {
+    if (s.alert.name() == "A") {
+      EXPECT_EQ(s.alert.annotations.at("summary"), "updated");
+    }
+  }
+  EXPECT_EQ(metric(registry_, "tocsin_alerts_limited_total"), 2);
+  // The rules' sink cannot return the error: it logs it, and the metric counts it.
+  dispatcher_->put({alert("E")}, clock_.now());
+  EXPECT_EQ(metric(registry_, "tocsin_alerts_limited_total"), 3);
+  EXPECT_EQ(dispatcher_->alerts(clock_.now()).size(), 2u);
+}
+
+TEST_F(DispatcherTest, QueueLimitDefersToTheGroupsNextFlush) {
+  DispatcherOptions opts;
+  opts.max_inflight_per_integration = 1;
+  opts.queue_limit_per_integration = 1;
+  start(kConfig, opts);
+  auto& team = *notifiers_.at("team");
+  team.hold = true;
+  const Timestamp t0 = clock_.now();
+  put({alert("A"), alert("B"), alert("C")});  // three groups flushing together
+  scheduler_.run_until(t0 + 30 * kSecond);
+  ASSERT_EQ(team.sent.size(), 1u);  // one in flight, one queued, one deferred
+  EXPECT_EQ(metric(registry_, "tocsin_notifications_queued"), 1);
+  EXPECT_EQ(metric(registry_, "tocsin_notifications_deferred_total", {{"integration", "webhook"}}),
+            1);
+  team.held[0](notifiers::NotifyResult::ok());
+  ASSERT_EQ(team.sent.size(), 2u);
+  team.held[1](notifiers::NotifyResult::ok());
+  EXPECT_EQ(metric(registry_, "tocsin_notifications_queued"), 0);
+  // The deferred group was not logged: its next flush (group_interval later) sends it.
+  team.hold = false;
+  scheduler_.run_until(t0 + 30 * kSecond + 5 * kMinute);
+  ASSERT_EQ(team.sent.size(), 3u);
+  std::set<std::string> names;
+  for (const Sent& s : team.sent) names.insert(s.names().at(0));
+  EXPECT_EQ(names, (std::set<std::string>{"A:firing", "B:firing", "C:firing"}));
+  team.held.clear();
+}
+
+TEST_F(DispatcherTest, FallbackDeliveriesAreCoalescedPerGroup) {
+  auto& fragile = *notifiers_.at("fragile");
+  auto& backup = *notifiers_.at("backup");
+  backup.hold = true;
+  const Timestamp t0 = clock_.now();
+  put({alert("F", {{"fragile", "true"}})});
+  for (int i = 0; i < 3; ++i) {
+    fragile.script.push_back({invalid_argument("400 bad request"), std::nullopt});
+  }
+  scheduler_.run_until(t0 + 30 * kSecond);
+  ASSERT_EQ(backup.sent.size(), 1u);  // in flight, held
+  // The group grows; its next flushes fail again: the waiting fallback is updated, not copied.
+  put({alert("F", {{"fragile", "true"}, {"instance", "2"}})});
+  scheduler_.run_until(t0 + 30 * kSecond + 10 * kMinute);
+  EXPECT_EQ(fragile.sent.size(), 3u);
+  EXPECT_EQ(dispatcher_->dead_letters().size(), 3u);
+  EXPECT_EQ(backup.sent.size(), 1u);
+  // The held attempt fails (retryable): the retry carries the group's newest state.
+  backup.hold = false;
+  backup.held[0](notifiers::NotifyResult{unavailable("503"), std::nullopt});
+  scheduler_.run_until(clock_.now() + kMinute);
+  ASSERT_EQ(backup.sent.size(), 2u);
+  EXPECT_EQ(backup.sent[1].names(), (std::vector<std::string>{"F:firing", "F:firing"}));
+  backup.held.clear();
+}
+
 TEST(RetryBackoff, GrowsCapsAndJitters) {
   RetryPolicy p;
   EXPECT_EQ(retry_backoff(p, 1, 0.5), 500);
