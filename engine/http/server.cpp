@@ -2,15 +2,21 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <array>
 #include <optional>
+#include <type_traits>
 
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
+
+#include "engine/http/tls_server_context.h"
 
 namespace tocsin::http {
 
@@ -45,6 +51,19 @@ Result<std::pair<std::string, std::uint16_t>> parse_listen_address(std::string_v
   return std::make_pair(host, static_cast<std::uint16_t>(port));
 }
 
+// What sessions share with the server: the current security and the basic-auth machinery.
+struct HttpServer::Shared {
+  mutable std::mutex mu;
+  std::shared_ptr<const WebSecurity> security;
+  BasicAuthVerifier verifier;
+  asio::thread_pool auth_pool{1};  // bcrypt checks, one at a time, off the I/O thread
+
+  std::shared_ptr<const WebSecurity> current() const {
+    std::lock_guard lock(mu);
+    return security;
+  }
+};
+
 // Null counters when the server has no registry.
 struct ServerRejections {
   prometheus::Counter* body_too_large = nullptr;
@@ -57,26 +76,74 @@ void count(prometheus::Counter* c) {
   if (c) c->Increment();
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: plain (beast::tcp_stream) or TLS (beast::ssl_stream over it).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
   Session(tcp::socket socket, const Router& router, const ServerOptions& options,
-          std::shared_ptr<const ServerRejections> rejections)
+          std::shared_ptr<const ServerRejections> rejections,
+          std::shared_ptr<HttpServer::Shared> shared)
+    requires(!kTls)
       : stream_(std::move(socket)),
         router_(router),
         options_(options),
-        rejections_(std::move(rejections)) {}
+        rejections_(std::move(rejections)),
+        shared_(std::move(shared)) {}
+
+  Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+          std::vector<std::string> allowed_sans, const Router& router,
+          const ServerOptions& options, std::shared_ptr<const ServerRejections> rejections,
+          std::shared_ptr<HttpServer::Shared> shared)
+    requires kTls
+      : tls_(std::move(tls)),
+        allowed_sans_(std::move(allowed_sans)),
+        stream_(std::move(socket), *tls_),
+        router_(router),
+        options_(options),
+        rejections_(std::move(rejections)),
+        shared_(std::move(shared)) {}
 
   void run() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::do_read, shared_from_this()));
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (kTls) {
+        self->handshake();
+      } else {
+        self->do_read();
+      }
+    });
   }
 
  private:
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+  void expires_after(std::chrono::steady_clock::duration d) {
+    beast::get_lowest_layer(stream_).expires_after(d);
+  }
+
+  // TLS first; with client_allowed_sans, the verified client certificate must carry one.
+  void handshake() {
+    if constexpr (kTls) {
+      expires_after(options_.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->close_socket();  // no/bad cert, not TLS
+                                if (!self->allowed_sans_.empty() &&
+                                    !peer_has_allowed_san(self->stream_.native_handle(),
+                                                          self->allowed_sans_)) {
+                                  return self->close();
+                                }
+                                self->do_read();
+                              });
+    }
+  }
+
   void do_read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-    stream_.expires_after(options_.read_timeout);
+    expires_after(options_.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
   }
@@ -105,7 +172,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void drain() {
-    stream_.expires_after(std::chrono::seconds(2));
+    expires_after(std::chrono::seconds(2));
     stream_.async_read_some(
         asio::buffer(drain_buf_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
           self->drained_ += n;
@@ -115,6 +182,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec, std::size_t) {
+    security_ = shared_->current();
     if (ec == bhttp::error::end_of_stream) return close();
     if (ec == bhttp::error::body_limit) return reject_oversize();
     if (ec == bhttp::error::header_limit) {
@@ -148,9 +216,46 @@ class Session : public std::enable_shared_from_this<Session> {
       req.params.insert(req.params.end(), form.begin(), form.end());
     }
     beast::error_code ignored;
-    auto ep = stream_.socket().remote_endpoint(ignored);
+    auto ep = socket().remote_endpoint(ignored);
     if (!ignored) req.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    authorize(std::move(req));
+  }
 
+  // Basic auth when users are configured, then the router.
+  void authorize(Request req) {
+    auto sec = security_;
+    if (!sec || sec->basic_auth_users.empty()) return route(std::move(req));
+    auto creds = parse_basic_authorization(req.header("authorization"));
+    req.headers.erase("authorization");  // handlers never see the password
+    if (!creds) return unauthorized();
+    auto it = sec->basic_auth_users.find(creds->user);
+    const std::string* hash = it == sec->basic_auth_users.end() ? nullptr : &it->second;
+    if (auto known = shared_->verifier.cached(*creds, hash)) {
+      return *known && hash != nullptr ? route(std::move(req)) : unauthorized();
+    }
+    // bcrypt is slow: check on the auth thread, then come back to this session's strand.
+    asio::post(shared_->auth_pool, [self = shared_from_this(), sec, hash, creds = std::move(*creds),
+                                    req = std::move(req)]() mutable {
+      bool ok = self->shared_->verifier.verify(creds, hash) && hash != nullptr;
+      asio::dispatch(self->stream_.get_executor(), [self, ok, req = std::move(req)]() mutable {
+        if (ok) {
+          self->route(std::move(req));
+        } else {
+          self->unauthorized();
+        }
+      });
+    });
+  }
+
+  void unauthorized() {
+    // What exporter-toolkit answers (Go's http.Error).
+    Response res = Response::text(401, "Unauthorized\n");
+    res.headers.emplace_back("WWW-Authenticate", "Basic");
+    res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    send(std::move(res), keep_alive_);
+  }
+
+  void route(Request req) {
     auto self = shared_from_this();
     router_.dispatch(std::move(req), [self](Response res) {
       // The reply may come from another thread: hop back to the session's strand.
@@ -166,6 +271,9 @@ class Session : public std::enable_shared_from_this<Session> {
     msg->result(static_cast<unsigned>(res.status));
     msg->set(bhttp::field::server, "tocsin");
     msg->set(bhttp::field::content_type, res.content_type);
+    if (security_) {
+      for (const auto& [k, v] : security_->headers) msg->set(k, v);
+    }
     for (auto& [k, v] : res.headers) msg->set(k, v);
     msg->keep_alive(keep_alive);
     if (head_) {
@@ -174,7 +282,7 @@ class Session : public std::enable_shared_from_this<Session> {
       msg->body() = std::move(res.body);
       msg->prepare_payload();
     }
-    stream_.expires_after(options_.read_timeout);
+    expires_after(options_.read_timeout);
     if (head_) {
       auto sr = std::make_shared<bhttp::response_serializer<bhttp::string_body>>(*msg);
       sr->split(true);
@@ -193,31 +301,52 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_write(beast::error_code ec, bool keep_alive) {
-    if (ec) return close();
+    if (ec) return close_socket();
     if (draining_) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if constexpr (!kTls) {
+        beast::error_code ignored;
+        socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
       return drain();
     }
     if (!keep_alive) return close();
     do_read();
   }
 
+  // Ends the connection: over TLS a close_notify first (bounded in time), then the socket.
   void close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    if constexpr (kTls) {
+      if (!closing_) {
+        closing_ = true;
+        expires_after(std::chrono::seconds(2));
+        stream_.async_shutdown(
+            [self = shared_from_this()](beast::error_code) { self->close_socket(); });
+        return;
+      }
+    }
+    close_socket();
   }
 
-  beast::tcp_stream stream_;
+  void close_socket() {
+    beast::error_code ec;
+    socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket().close(ec);
+  }
+
+  std::shared_ptr<asio::ssl::context> tls_;  // declared first: outlives stream_
+  std::vector<std::string> allowed_sans_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const Router& router_;
   ServerOptions options_;
   std::shared_ptr<const ServerRejections> rejections_;
+  std::shared_ptr<HttpServer::Shared> shared_;
+  std::shared_ptr<const WebSecurity> security_;  // as of the current request
   bool keep_alive_ = true;
   bool head_ = false;
   bool draining_ = false;
+  bool closing_ = false;
   std::size_t drained_ = 0;
   std::array<char, 16384> drain_buf_{};
 };
@@ -229,7 +358,8 @@ HttpServer::HttpServer(asio::io_context& io, const Router& router, ServerOptions
       router_(router),
       options_(std::move(options)),
       rejections_(std::make_shared<ServerRejections>()),
-      acceptor_(asio::make_strand(io)) {
+      acceptor_(asio::make_strand(io)),
+      shared_(std::make_shared<Shared>()) {
   if (options_.registry) {
     auto& family = prometheus::BuildCounter()
                        .Name("tocsin_http_requests_rejected_total")
@@ -241,7 +371,20 @@ HttpServer::HttpServer(asio::io_context& io, const Router& router, ServerOptions
   }
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+  // No bcrypt job outlives the server (sessions on a stopped loop never resume).
+  shared_->auth_pool.join();
+}
+
+void HttpServer::set_security(std::shared_ptr<const WebSecurity> security) {
+  std::lock_guard lock(shared_->mu);
+  shared_->security = std::move(security);
+}
+
+std::shared_ptr<const WebSecurity> HttpServer::security() const { return shared_->current(); }
+
+const BasicAuthVerifier& HttpServer::verifier() const { return shared_->verifier; }
 
 Status HttpServer::start() {
   beast::error_code ec;
@@ -270,7 +413,17 @@ void HttpServer::do_accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
-      std::make_shared<Session>(std::move(socket), router_, options_, rejections_)->run();
+      auto sec = shared_->current();
+      if (sec && sec->tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            std::move(socket), sec->tls, sec->client_allowed_sans, router_, options_,
+            rejections_, shared_)
+            ->run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), router_, options_,
+                                                     rejections_, shared_)
+            ->run();
+      }
     }
     do_accept();
   });

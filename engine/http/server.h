@@ -8,8 +8,17 @@
 // tocsin_http_requests_rejected_total{reason="body_too_large"|"headers_too_large"}.
 // Requests go to a Router; handlers run on the io_context thread and must not block.
 //
+// Security (--web.config.file): set_security() installs a WebSecurity that new connections and
+// requests use from then on — TLS for each new connection, basic auth and extra headers for each
+// request; open connections keep the TLS setup they started with. A request without valid basic
+// auth answers 401 with `WWW-Authenticate: Basic` before any handler runs (every path, /-/healthy
+// and /-/ready included, as in Prometheus), and handlers never see the Authorization header.
+// bcrypt checks run on the server's own auth thread, never on the I/O thread; their answers are
+// cached (basic_auth.h).
+//
 // Thread contract: construct, start() and stop() on the thread that runs the io_context (or
-// before it runs). A handler's Reply may be invoked from any thread.
+// before it runs). set_security() may be called from any thread. A handler's Reply may be
+// invoked from any thread.
 #pragma once
 
 #include <chrono>
@@ -21,7 +30,9 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "engine/common/result.h"
+#include "engine/http/basic_auth.h"
 #include "engine/http/router.h"
+#include "engine/http/web_security.h"
 
 namespace prometheus {
 class Registry;
@@ -59,6 +70,14 @@ class HttpServer {
   // Stops accepting; open sessions finish their current exchange.
   void stop();
 
+  // TLS, basic auth and headers for new connections and requests; nullptr: plain HTTP, open.
+  void set_security(std::shared_ptr<const WebSecurity> security);
+  std::shared_ptr<const WebSecurity> security() const;
+  // The basic-auth answer cache (tests look at its computation count).
+  const BasicAuthVerifier& verifier() const;
+
+  struct Shared;  // state the sessions share with the server (server.cpp)
+
  private:
   void do_accept();
 
@@ -68,6 +87,7 @@ class HttpServer {
   std::shared_ptr<ServerRejections> rejections_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t bound_port_ = 0;
+  std::shared_ptr<Shared> shared_;
 };
 
 }  // namespace tocsin::http
