@@ -5,6 +5,7 @@
 #include <random>
 
 #include <nlohmann/json.hpp>
+#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
@@ -40,6 +41,53 @@ Status validate_silence(const Silence& s) {
   if (s.ends_at == 0) return invalid_argument("invalid zero end timestamp");
   if (s.ends_at < s.starts_at) return invalid_argument("end time must not be before start time");
   return {};
+}
+
+namespace {
+
+// Protocol buffers' wire sizes (proto3: empty strings and zero numbers are not written).
+std::size_t varint_size(std::uint64_t v) {
+  std::size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+std::size_t bytes_field(std::size_t len) { return len == 0 ? 0 : 1 + varint_size(len) + len; }
+std::size_t message_field(std::size_t len) { return 1 + varint_size(len) + len; }
+// google.protobuf.Timestamp{seconds, nanos} as a field.
+std::size_t timestamp_field(Timestamp t) {
+  const std::int64_t secs = t >= 0 ? t / 1000 : (t - 999) / 1000;
+  const std::int64_t nanos = (t - secs * 1000) * 1'000'000;
+  std::size_t n = 0;
+  if (secs != 0) n += 1 + varint_size(static_cast<std::uint64_t>(secs));
+  if (nanos != 0) n += 1 + varint_size(static_cast<std::uint64_t>(nanos));
+  return message_field(n);
+}
+
+}  // namespace
+
+std::size_t silence_size_bytes(const Silence& s, Duration retention) {
+  // silencepb.Silence: id 1, matchers 2 (Matcher: type 1, name 2, pattern 3), starts_at 3,
+  // ends_at 4, updated_at 5, created_by 7, comment 8; MeshSilence: silence 1, expires_at 2.
+  std::size_t sil = bytes_field(s.id.size());
+  for (const auto& m : s.matchers) {
+    int type = 0;  // EQUAL, REGEXP, NOT_EQUAL, NOT_REGEXP
+    switch (m.type()) {
+      case matchers::MatchType::kEqual: type = 0; break;
+      case matchers::MatchType::kRegex: type = 1; break;
+      case matchers::MatchType::kNotEqual: type = 2; break;
+      case matchers::MatchType::kNotRegex: type = 3; break;
+    }
+    std::size_t mm = (type != 0 ? 2 : 0) + bytes_field(m.name().size()) +
+                     bytes_field(m.value().size());
+    sil += message_field(mm);
+  }
+  sil += timestamp_field(s.starts_at) + timestamp_field(s.ends_at) +
+         timestamp_field(s.updated_at) + bytes_field(s.created_by.size()) +
+         bytes_field(s.comment.size());
+  return message_field(sil) + timestamp_field(s.ends_at + retention);
 }
 
 bool can_update(const Silence& prev, const Silence& next, Timestamp now) {
@@ -86,7 +134,25 @@ Silences::Silences(SilencesOptions options, prometheus::Registry* registry,
     gauge_pending_ = &fam.Add({{"state", "pending"}});
     gauge_active_ = &fam.Add({{"state", "active"}});
     gauge_expired_ = &fam.Add({{"state", "expired"}});
+    auto& rejected = prometheus::BuildCounter()
+                         .Name("tocsin_silences_rejected_total")
+                         .Help("Silences refused by a limit: max_silences "
+                               "(--silences.max-silences) or max_size "
+                               "(--silences.max-silence-size-bytes).")
+                         .Register(*registry);
+    rejected_count_ = &rejected.Add({{"reason", "max_silences"}});
+    rejected_size_ = &rejected.Add({{"reason", "max_size"}});
   }
+}
+
+Status Silences::check_size(const Silence& s) {
+  const std::size_t limit = options_.max_silence_size_bytes;
+  if (limit == 0) return {};
+  const std::size_t n = silence_size_bytes(s, options_.retention);
+  if (n <= limit) return {};
+  if (rejected_size_) rejected_size_->Increment();
+  return resource_exhausted("silence exceeded maximum size: " + std::to_string(n) +
+                            " bytes (limit: " + std::to_string(limit) + " bytes)");
 }
 
 Result<std::string> Silences::set(Silence s, Timestamp now) {
@@ -99,6 +165,7 @@ Result<std::string> Silences::set(Silence s, Timestamp now) {
   if (prev && can_update(*prev, s, now)) {
     s.updated_at = now;
     if (auto st = validate_silence(s); !st) return tl::unexpected(st.error());
+    if (auto st = check_size(s); !st) return tl::unexpected(st.error());
     silences_[s.id] = s;
     ++version_;
     update_metrics(now);
@@ -110,16 +177,13 @@ Result<std::string> Silences::set(Silence s, Timestamp now) {
   if (s.starts_at < now) s.starts_at = now;
   s.updated_at = now;
   if (auto st = validate_silence(s); !st) return tl::unexpected(st.error());
-  if (options_.max_silences != 0) {
-    std::size_t live = 0;
-    for (const auto& [id, x] : silences_) {
-      if (silence_state(x, now) != SilenceState::kExpired) ++live;
-    }
-    if (live >= options_.max_silences) {
-      return resource_exhausted("exceeded maximum number of silences: " +
-                                std::to_string(options_.max_silences));
-    }
+  if (options_.max_silences != 0 && silences_.size() >= options_.max_silences) {
+    if (rejected_count_) rejected_count_->Increment();
+    return resource_exhausted("exceeded maximum number of silences: " +
+                              std::to_string(silences_.size()) +
+                              " (limit: " + std::to_string(options_.max_silences) + ")");
   }
+  if (auto st = check_size(s); !st) return tl::unexpected(st.error());
   if (!prev_id.empty() && silence_state(silences_[prev_id], now) != SilenceState::kExpired) {
     if (auto st = expire(prev_id, now); !st) return tl::unexpected(st.error());
   }

@@ -7,6 +7,13 @@
 // place — the old one is expired and a new id is created. Expired silences are kept for
 // `retention` after ends_at, then gc() drops them.
 //
+// Limits, as Alertmanager's --silences.max-silences and --silences.max-silence-size-bytes: a new
+// silence (or a replacing one) is refused when the store already holds max_silences silences —
+// expired ones awaiting gc() included, since they take memory too — with "exceeded maximum
+// number of silences: N (limit: M)"; any silence whose encoded size (silence_size_bytes) is over
+// max_silence_size_bytes is refused with "silence exceeded maximum size: N bytes (limit: M
+// bytes)". Both are kResourceExhausted and counted in tocsin_silences_rejected_total{reason}.
+//
 // Persistence: snapshot() serialises to a JSON string on the owner's thread; the caller writes it
 // with write_file_atomic() on a worker (state_file.h). load() replaces the content from a
 // snapshot. version() changes on every mutation, so the caller knows when to write.
@@ -32,6 +39,7 @@ namespace prometheus {
 class Registry;
 template <typename T>
 class Family;
+class Counter;
 class Gauge;
 }  // namespace prometheus
 
@@ -51,6 +59,9 @@ enum class SilenceState { kPending, kActive, kExpired };
 std::string_view to_string(SilenceState s);  // "pending", "active", "expired"
 
 SilenceState silence_state(const Silence& s, Timestamp now);
+// The size of the silence as Alertmanager stores it (its MeshSilence protobuf encoding, expiry =
+// ends_at + retention): what --silences.max-silence-size-bytes limits.
+std::size_t silence_size_bytes(const Silence& s, Duration retention);
 // validateSilence: id, at least one matcher, not all matching "", start/end set, end >= start.
 Status validate_silence(const Silence& s);
 // Whether `next` may replace `prev` in place at `now` (same matchers; for an active silence the
@@ -60,8 +71,9 @@ bool can_update(const Silence& prev, const Silence& next, Timestamp now);
 bool silence_matches(const Silence& s, const Labels& labels);
 
 struct SilencesOptions {
-  Duration retention = 120 * kHour;  // --data.retention
-  std::size_t max_silences = 0;      // 0 = unbounded (active + pending)
+  Duration retention = 120 * kHour;       // --data.retention
+  std::size_t max_silences = 0;           // --silences.max-silences; 0 = unbounded
+  std::size_t max_silence_size_bytes = 0;  // --silences.max-silence-size-bytes; 0 = unbounded
 };
 
 class Silences {
@@ -71,7 +83,8 @@ class Silences {
                     std::function<std::string()> new_id = {});
 
   // Creates or updates; returns the id in effect. kNotFound for an unknown non-empty id,
-  // kInvalidArgument for an invalid silence, kResourceExhausted past max_silences.
+  // kInvalidArgument for an invalid silence, kResourceExhausted past max_silences or
+  // max_silence_size_bytes.
   Result<std::string> set(Silence s, Timestamp now);
   // Expires an active or pending silence. kNotFound, or kInvalidArgument when already expired.
   Status expire(const std::string& id, Timestamp now);
@@ -99,6 +112,10 @@ class Silences {
   prometheus::Gauge* gauge_pending_ = nullptr;
   prometheus::Gauge* gauge_active_ = nullptr;
   prometheus::Gauge* gauge_expired_ = nullptr;
+  prometheus::Counter* rejected_count_ = nullptr;
+  prometheus::Counter* rejected_size_ = nullptr;
+
+  Status check_size(const Silence& s);
 };
 
 // The Muter view of a Silences store.

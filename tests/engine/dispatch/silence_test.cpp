@@ -177,6 +177,77 @@ TEST(Silences, SnapshotRoundTrip) {
   EXPECT_EQ(loaded.list().size(), 2u);  // a failed load keeps the content
 }
 
+double rejected(prometheus::Registry& r, const std::string& reason) {
+  for (const auto& fam : r.Collect()) {
+    if (fam.name != "tocsin_silences_rejected_total") continue;
+    for (const auto& m : fam.metric) {
+      if (m.label.at(0).value == reason) return m.counter.value;
+    }
+  }
+  return -1;
+}
+
+TEST(SilenceLimits, MaxSilencesCountsExpiredOnesUntilGc) {
+  // As Alertmanager's --silences.max-silences: every stored silence counts, expired ones
+  // included until gc() drops them; updates in place need no room.
+  prometheus::Registry registry;
+  Silences store({.retention = 1000, .max_silences = 2}, &registry, sequence());
+  ASSERT_TRUE(store.set(make("a=b", 100, 5000), 100));
+  ASSERT_TRUE(store.set(make("c=d", 100, 5000), 100));
+  auto third = store.set(make("e=f", 100, 5000), 200);
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(third.error().message, "exceeded maximum number of silences: 2 (limit: 2)");
+  EXPECT_TRUE(store.set(make("a=b", 100, 6000, "id1"), 300));  // extended in place
+  // Replacing (new matchers) needs room for the new one: refused, the old one stays active.
+  auto repl = store.set(make("a=x", 100, 6000, "id1"), 300);
+  ASSERT_FALSE(repl);
+  EXPECT_EQ(silence_state(*store.get("id1"), 300), SilenceState::kActive);
+  ASSERT_TRUE(store.expire("id1", 400));
+  EXPECT_FALSE(store.set(make("e=f", 400, 5000), 400));  // the expired one still counts
+  EXPECT_EQ(store.gc(1400), 1u);
+  EXPECT_TRUE(store.set(make("e=f", 1400, 5000), 1400));
+  EXPECT_EQ(rejected(registry, "max_silences"), 3);
+  EXPECT_EQ(rejected(registry, "max_size"), 0);
+}
+
+TEST(SilenceLimits, SizeIsTheProtobufEncodingAlertmanagerStores) {
+  Silence s = make("a=b", 1000, 2000, "id1");
+  s.updated_at = 500;
+  // id 5 + matcher 8 + starts 4 + ends 4 + updated (nanos only) 8 + created_by 4 + comment 3 =
+  // 36, framed: 38; expires_at (ends + retention, 2 s): 4.
+  EXPECT_EQ(silence_size_bytes(s, 0), 42u);
+  s.comment = std::string(300, 'c');  // a two-byte length
+  EXPECT_EQ(silence_size_bytes(s, 0), 42u - 3 + 303 + 1);
+  s.matchers = *matchers::parse_matchers("a=~\"b\"");  // REGEXP: the type is written
+  EXPECT_EQ(silence_size_bytes(s, 0), 42u - 3 + 303 + 1 + 2);
+}
+
+TEST(SilenceLimits, MaxSilenceSizeBytes) {
+  prometheus::Registry registry;
+  Silences store({.max_silence_size_bytes = 4096}, &registry, sequence());
+  Silence big = make("a=b", 100, 5000);
+  big.comment = std::string(5000, 'x');
+  auto r = store.set(big, 100);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(r.error().message, m,
+                               std::regex(R"(silence exceeded maximum size: (\d+) bytes \(limit: 4096 bytes\))")))
+      << r.error().message;
+  EXPECT_GT(std::stoi(m[1]), 5000);
+  EXPECT_TRUE(store.list().empty());
+  // An in-place update that grows past the limit is refused too; the silence stays as it was.
+  auto id = store.set(make("a=b", 100, 5000), 100);
+  ASSERT_TRUE(id);
+  Silence grown = make("a=b", 100, 6000, *id);
+  grown.comment = std::string(5000, 'y');
+  EXPECT_FALSE(store.set(grown, 200));
+  EXPECT_EQ(store.get(*id)->comment, "c");
+  EXPECT_EQ(store.get(*id)->ends_at, 5000);
+  EXPECT_EQ(rejected(registry, "max_size"), 2);
+}
+
 TEST(Uuid, Version4Format) {
   std::regex re("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   std::string a = new_uuid_v4(), b = new_uuid_v4();
