@@ -12,6 +12,8 @@ build_pkgs=(cmake g++ make pkg-config ccache libboost1.81-all-dev prometheus-cpp
   libgtest-dev libgmock-dev libbenchmark-dev libsnappy-dev)
 # Reference peers and real servers for the differential and integration tests.
 test_pkgs=(prometheus prometheus-alertmanager python3 python3-aiosmtpd curl openssl)
+# The libFuzzer targets (tests/fuzz): clang with its sanitizer and libFuzzer runtimes.
+fuzz_pkgs=(clang libclang-rt-14-dev)
 
 install_missing() {
   local missing=()
@@ -38,12 +40,27 @@ case "${1:-}" in
     ;;
   test)
     shift
-    install_missing "${build_pkgs[@]}" "${test_pkgs[@]}"
+    install_missing "${build_pkgs[@]}" "${test_pkgs[@]}" "${fuzz_pkgs[@]}"
     cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTOCSIN_SANITIZE=ON -DTOCSIN_BUILD_BENCH=OFF >/dev/null
     cmake --build build-asan -j "$jobs"
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 "$@"
+    # Then every fuzz target for TOCSIN_FUZZ_SECONDS (60) on its seed corpus (docs/fuzzing.md);
+    # a crash, hang, leak or sanitizer report fails the run. TOCSIN_FUZZ_SECONDS=0 skips it.
+    fuzz_seconds=${TOCSIN_FUZZ_SECONDS:-60}
+    if ((fuzz_seconds > 0)); then
+      CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTOCSIN_FUZZ=ON >/dev/null
+      cmake --build build-fuzz --target tocsin_fuzzers -j "$jobs"
+      fuzz_rc=0
+      env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+        tests/fuzz/run.sh build-fuzz/tests/fuzz "$fuzz_seconds" | tee build-fuzz/fuzz-summary.txt ||
+        fuzz_rc=1
+      ok=$(grep -c ': ok,' build-fuzz/fuzz-summary.txt || true)
+      bad=$(grep -c ': FAILED' build-fuzz/fuzz-summary.txt || true)
+      echo "fuzz: $ok passed, $bad failed"
+      exit $fuzz_rc
+    fi
     ;;
   *)
     echo "usage: bash scripts/dev.sh run|test" >&2
