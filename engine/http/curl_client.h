@@ -11,7 +11,8 @@
 //   - kUnavailable when the peer cannot be reached or the connection broke (refused, reset,
 //     DNS failure, TLS handshake or certificate verification failure);
 //   - kResourceExhausted when the (decoded) body grew past max_response_bytes — the transfer is
-//     aborted as soon as it does;
+//     aborted as soon as it does. The default, kDefaultMaxResponseBytes, keeps a hostile or
+//     broken peer (a receiver or target answering an endless body) from exhausting memory;
 //   - kInvalidArgument for a malformed URL or unreadable local TLS files; kInternal otherwise.
 // Error messages read like Go's: `Get "http://host/metrics": <curl's explanation>`.
 //
@@ -75,6 +76,9 @@ struct SmtpRequest {
   std::string login_options;  // e.g. "AUTH=PLAIN"; "" = let curl choose
 };
 
+// The response body bound of every request that does not set its own (64 MiB).
+inline constexpr std::size_t kDefaultMaxResponseBytes = 64u << 20;
+
 struct HttpRequest {
   std::string method = "GET";  // ignored for SMTP
   std::string url;
@@ -90,7 +94,7 @@ struct HttpRequest {
   bool follow_redirects = true;       // at most 10, as Go's client
   bool enable_http2 = true;           // HTTP/2 over TLS when the server offers it
   bool accept_gzip = false;           // send Accept-Encoding: gzip and decode transparently
-  std::size_t max_response_bytes = 0;  // decoded body bytes; 0 = unlimited
+  std::size_t max_response_bytes = kDefaultMaxResponseBytes;  // decoded body bytes; 0 = unlimited
   std::string user_agent = "tocsin";
   std::optional<SmtpRequest> smtp;
   // Escape hatch for options not modelled above: runs on the I/O thread after every other

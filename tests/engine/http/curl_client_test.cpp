@@ -206,6 +206,43 @@ TEST_F(CurlClientTest, BodyOverLimitIsResourceExhausted) {
   EXPECT_EQ(ok->body.size(), 1u << 20);
 }
 
+TEST_F(CurlClientTest, EndlessBodyIsCutAtTheDefaultBound) {
+  // A hostile peer answers 200 with a chunked body that never ends (bounded here at four times
+  // the default so that the test ends even if the client kept reading). The request sets no
+  // limit of its own: the default bound aborts the transfer.
+  asio::io_context peer_io;
+  asio::ip::tcp::acceptor acceptor(
+      peer_io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const unsigned port = acceptor.local_endpoint().port();
+  std::atomic<std::size_t> written{0};
+  std::thread peer([&] {
+    asio::ip::tcp::socket s(peer_io);
+    boost::system::error_code ec;
+    acceptor.accept(s, ec);
+    if (ec) return;
+    asio::streambuf request;
+    asio::read_until(s, request, "\r\n\r\n", ec);
+    const std::string head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+    asio::write(s, asio::buffer(head), ec);
+    const std::string chunk = "10000\r\n" + std::string(0x10000, 'z') + "\r\n";
+    while (!ec && written < 4 * kDefaultMaxResponseBytes) {
+      asio::write(s, asio::buffer(chunk), ec);
+      if (!ec) written += 0x10000;
+    }
+  });
+  HttpRequest req;
+  req.url = "http://127.0.0.1:" + std::to_string(port) + "/endless";
+  EXPECT_EQ(req.max_response_bytes, kDefaultMaxResponseBytes);
+  auto r = fetch(req, 120s);
+  peer.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_NE(r.error().message.find("exceeded the limit of 67108864 bytes"), std::string::npos)
+      << r.error().message;
+  EXPECT_LT(written.load(), 4 * kDefaultMaxResponseBytes);  // the client hung up
+}
+
 TEST_F(CurlClientTest, BasicAuthAndBearer) {
   HttpRequest req = get("/auth");
   req.basic_auth = BasicAuthCredentials{"user", "pass"};
