@@ -2,6 +2,7 @@
 //
 // Errors are thrown as ExecFailure inside this file and caught once, in execute_tree(). Error
 // texts follow Go: "template: NAME:LINE:COL: executing \"NAME\" at <NODE>: MESSAGE".
+#include <chrono>
 #include <optional>
 #include <utility>
 
@@ -24,7 +25,11 @@ enum class Control { kNormal, kBreak, kContinue };
 class Executor {
  public:
   Executor(const TreeLookup& lookup, const FuncMap& funcs, const ExecContext& ctx)
-      : lookup_(lookup), funcs_(funcs), ctx_(ctx) {}
+      : lookup_(lookup), funcs_(funcs), ctx_(ctx) {
+    if (ctx_.limits.max_duration.count() > 0) {
+      deadline_ = std::chrono::steady_clock::now() + ctx_.limits.max_duration;
+    }
+  }
 
   std::string run(const Tree& tree, const Value& data) {
     tree_ = &tree;
@@ -42,9 +47,15 @@ class Executor {
 
   // ---- errors -------------------------------------------------------------------------------
 
-  [[noreturn]] void errorf(const std::string& msg, ErrorCode code = ErrorCode::kInvalidArgument) {
+  // `with_context`: name the node's text (Go's "at <...>"). Printing a node walks its subtree,
+  // so the nesting-limit error, raised deep in the stack, leaves it out.
+  [[noreturn]] void errorf(const std::string& msg, ErrorCode code = ErrorCode::kInvalidArgument,
+                           bool with_context = true) {
     std::string prefix;
-    if (node_ == nullptr) {
+    if (node_ != nullptr && !with_context) {
+      prefix = "template: " + tree_->location(node_->pos) + ": executing " + go_quote(tree_->name) +
+               ": ";
+    } else if (node_ == nullptr) {
       prefix = "template: " + tree_->name + ": ";
     } else {
       std::string context = to_string(*node_);
@@ -61,6 +72,41 @@ class Executor {
       errorf("execution exceeded the limit of " + std::to_string(ctx_.limits.max_steps) + " steps",
              ErrorCode::kResourceExhausted);
     }
+    if ((steps_ & 255) == 0) check_deadline();
+  }
+
+  void check_deadline() {
+    if (deadline_ && std::chrono::steady_clock::now() > *deadline_) {
+      errorf("execution exceeded the time limit of " +
+                 std::to_string(ctx_.limits.max_duration.count()) + "ms",
+             ErrorCode::kDeadlineExceeded);
+    }
+  }
+
+  // Counts one level of recursion (walk, pipeline) for as long as it lives.
+  struct Nest {
+    explicit Nest(Executor* e) : e_(e) {
+      if (++e_->nesting_ > e_->ctx_.limits.max_nesting) {
+        e_->errorf("exceeded maximum nesting depth (" +
+                       std::to_string(e_->ctx_.limits.max_nesting) + ")",
+                   ErrorCode::kResourceExhausted, false);
+      }
+    }
+    ~Nest() { --e_->nesting_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+    Executor* e_;
+  };
+
+  // A function's or method's result: no single string may outgrow the output limit.
+  Value checked(Value v) {
+    check_deadline();
+    if (v.kind() == Value::Kind::kString && v.as_string().size() > ctx_.limits.max_output_bytes) {
+      errorf("a value exceeded the limit of " + std::to_string(ctx_.limits.max_output_bytes) +
+                 " bytes",
+             ErrorCode::kResourceExhausted);
+    }
+    return v;
   }
 
   void write(std::string_view s) {
@@ -97,6 +143,7 @@ class Executor {
   // ---- walking ------------------------------------------------------------------------------
 
   Control walk(const Value& dot, const Node& node) {
+    Nest nest(this);
     step();
     at(&node);
     switch (node.type) {
@@ -224,6 +271,7 @@ class Executor {
   // ---- evaluation ---------------------------------------------------------------------------
 
   Value eval_pipeline(const Value& dot, const PipeNode& pipe) {
+    Nest nest(this);
     at(&pipe);
     std::optional<Value> value;
     for (const auto& cmd : pipe.cmds) value = eval_command(dot, *cmd, value);
@@ -349,7 +397,7 @@ class Executor {
         at(&node);
         auto r = call_time_method(receiver, name, a);
         if (!r) errorf("error calling " + name + ": " + r.error().message);
-        return *r;
+        return checked(std::move(*r));
       }
     }
     if (receiver.kind() == K::kObject) {
@@ -365,7 +413,7 @@ class Executor {
           }
           errorf("error calling " + name + ": " + r.error().message);
         }
-        return *r;
+        return checked(std::move(*r));
       }
       if (auto f = o.field(name)) {
         if (has_args) errorf(name + " has arguments but cannot be invoked as function");
@@ -423,7 +471,7 @@ class Executor {
       if (r.error().message.starts_with("wrong type for value")) errorf(r.error().message);
       errorf("error calling " + name + ": " + r.error().message, r.error().code);
     }
-    return *r;
+    return checked(std::move(*r));
   }
 
   Value eval_arg(const Value& dot, const Node& n) {
@@ -477,6 +525,8 @@ class Executor {
   std::string out_;
   std::int64_t steps_ = 0;
   int depth_ = 0;
+  int nesting_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 }  // namespace

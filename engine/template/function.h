@@ -8,6 +8,7 @@
 // from the wall clock or the network themselves.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,11 +39,22 @@ enum class MissingKey {
   kError,    // an execution error
 };
 
-// Bounds on one execution, so that a template can neither hang nor exhaust memory.
+// Bounds on one execution, so that a template can neither hang, exhaust memory nor overflow the
+// stack. Each is an error naming the limit (kResourceExhausted; the time limit
+// kDeadlineExceeded), never a crash.
 struct Limits {
+  // The output, and any one string a function returns (so doubling a variable in a loop stops).
   std::size_t max_output_bytes = 1 << 20;
   std::int64_t max_steps = 1'000'000;  // nodes walked plus commands evaluated
   int max_template_depth = 100;        // nested {{template}} calls (Go allows 100000)
+  // Nested blocks, lists, pipelines and template calls together: what the executor's recursion
+  // (and so its stack) grows with; one {{if}} level is two. Go needs no such bound (its stacks
+  // grow; its maxExecDepth counts template calls only); tocsin's threads have fixed 8 MiB stacks,
+  // and 1000 levels take about 0.3 MiB (1 MiB with ASan), leaving room for 500 nested blocks.
+  int max_nesting = 1000;
+  // Wall-clock time (steady clock), checked every few steps and after every function call
+  // (`query` may be slow). 0: none.
+  std::chrono::milliseconds max_duration{10'000};
 };
 
 struct ExecContext {

@@ -384,8 +384,13 @@ std::string sprintf(std::string_view f, std::span<const Value> args) {
   std::string out;
   size_t argi = 0;
   size_t i = 0;
+  // As Go's fmt, a width or precision beyond ±1e6 is no number (so "%999999999d" cannot make a
+  // gigabyte of padding): from an argument it is BADWIDTH/BADPREC, written in the format it ends
+  // the format (NOVERB).
+  constexpr std::int64_t kTooLarge = 1'000'000;
   auto arg_int = [&](int* dst) {
-    if (argi < args.size() && args[argi].kind() == Value::Kind::kInt) {
+    if (argi < args.size() && args[argi].kind() == Value::Kind::kInt &&
+        args[argi].as_int() <= kTooLarge && args[argi].as_int() >= -kTooLarge) {
       *dst = static_cast<int>(args[argi].as_int());
       ++argi;
       return true;
@@ -422,7 +427,14 @@ std::string sprintf(std::string_view f, std::span<const Value> args) {
       }
     } else {
       int w = -1;
-      while (i < f.size() && f[i] >= '0' && f[i] <= '9') w = (w < 0 ? 0 : w * 10) + (f[i++] - '0');
+      while (i < f.size() && f[i] >= '0' && f[i] <= '9') {
+        if (w > kTooLarge) {
+          w = -1;
+          i = f.size();
+          break;
+        }
+        w = (w < 0 ? 0 : w * 10) + (f[i++] - '0');
+      }
       sp.width = w;
     }
     if (i < f.size() && f[i] == '.') {
@@ -437,7 +449,14 @@ std::string sprintf(std::string_view f, std::span<const Value> args) {
         }
       } else {
         int p = 0;
-        while (i < f.size() && f[i] >= '0' && f[i] <= '9') p = p * 10 + (f[i++] - '0');
+        while (i < f.size() && f[i] >= '0' && f[i] <= '9') {
+          if (p > kTooLarge) {
+            p = 0;
+            i = f.size();
+            break;
+          }
+          p = p * 10 + (f[i++] - '0');
+        }
         sp.prec = p;
       }
     }

@@ -1,6 +1,7 @@
 #include "engine/template/time_zone.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -72,13 +73,36 @@ std::unique_ptr<Zone> parse_tzif(const std::string& b) {
   return z;
 }
 
+// Templates may pass any string (a label value, say): only a zone-like name is looked up, only a
+// regular file of a TZif's size is read, and only zones that loaded are cached (so the cache is
+// bounded by the zone files that exist), so no name can make tocsin read a device or a FIFO, or
+// grow the cache without end.
+constexpr std::uintmax_t kMaxZoneFileBytes = 1 << 20;
+
+bool zone_like(std::string_view name) {
+  if (name.size() > 255) return false;
+  for (char c : name) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '/' || c == '_' || c == '-' || c == '+' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 const Zone* load(const std::string& name) {
   static std::mutex mu;
   static std::map<std::string, std::unique_ptr<Zone>> cache;
+  if (!zone_like(name)) return nullptr;
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(name);
   if (it != cache.end()) return it->second.get();
-  std::ifstream in(kZoneDir + name, std::ios::binary);
+  const std::string path = kZoneDir + name;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) ||
+      std::filesystem::file_size(path, ec) > kMaxZoneFileBytes || ec) {
+    return nullptr;
+  }
+  std::ifstream in(path, std::ios::binary);
   std::unique_ptr<Zone> z;
   if (in) {
     std::ostringstream ss;
@@ -86,7 +110,7 @@ const Zone* load(const std::string& name) {
     z = parse_tzif(ss.str());
   }
   const Zone* out = z.get();
-  cache.emplace(name, std::move(z));
+  if (z) cache.emplace(name, std::move(z));
   return out;
 }
 
