@@ -53,6 +53,11 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path,
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
+    // Nothing else of the test leaks into the child: a listening socket of a test server held
+    // open by a child would keep its port taken after the test closed it.
+    if (close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < 1024; ++fd) close(fd);
+    }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -28,10 +28,11 @@ class BackgroundServer {
   BackgroundServer& operator=(const BackgroundServer&) = delete;
 
   http::Router& router() { return router_; }
-  // Binds 127.0.0.1:0 and serves on the background thread; false when binding failed.
-  bool start() {
+  // Binds 127.0.0.1:`port` (0: an ephemeral one) and serves on the background thread; false
+  // when binding failed. A fixed port lets a test bring a peer back where it was.
+  bool start(std::uint16_t port = 0) {
     http::ServerOptions so;
-    so.port = 0;
+    so.port = port;
     server_ = std::make_unique<http::HttpServer>(io_, router_, so);
     if (!server_->start()) return false;
     thread_ = std::thread([this] { io_.run(); });
