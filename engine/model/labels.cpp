@@ -169,6 +169,37 @@ bool is_valid_metric_name(std::string_view name) {
   return true;
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 when it is not one
+// (stray continuation byte, truncated, overlong, surrogate, beyond U+10FFFF).
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // bounds of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size() || b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  }
+  return n;
+}
+
+}  // namespace
+
 std::string go_quote(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
@@ -190,8 +221,15 @@ std::string go_quote(std::string_view s) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\x%02x", c);
           out += buf;
+        } else if (c < 0x80) {
+          out += static_cast<char>(c);
+        } else if (size_t n = utf8_sequence(s, i); n > 0) {
+          out.append(s.substr(i, n));  // valid UTF-8 passes through
+          i += n - 1;
         } else {
-          out += static_cast<char>(c);  // UTF-8 passes through
+          char buf[8];  // an invalid byte, as strconv.Quote: the result is always valid UTF-8
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          out += buf;
         }
     }
   }

@@ -81,7 +81,8 @@ class LabelsBuilder {
 bool is_valid_label_name(std::string_view name);
 // Metric names additionally allow ':'.
 bool is_valid_metric_name(std::string_view name);
-// Go's strconv.Quote of a UTF-8 string, as Prometheus prints label values: "a\"b\n".
+// Go's strconv.Quote of a UTF-8 string, as Prometheus prints label values: "a\"b\n". Bytes that
+// are not valid UTF-8 become \xNN, so the result is valid UTF-8 (safe in JSON) whatever `s` is.
 std::string go_quote(std::string_view s);
 
 struct LabelsHash {

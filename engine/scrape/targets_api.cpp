@@ -49,7 +49,9 @@ std::string targets_json(const ScrapeManager& manager, std::string_view state,
   nlohmann::json counts = nlohmann::json::object();
   for (const auto& [pool, n] : manager.dropped_target_counts()) counts[pool] = n;
   data["droppedTargetCounts"] = std::move(counts);
-  return nlohmann::json{{"status", "success"}, {"data", std::move(data)}}.dump();
+  // Errors quote what a target sent; a byte that is not UTF-8 must not fail the whole answer.
+  return nlohmann::json{{"status", "success"}, {"data", std::move(data)}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void register_targets_api(http::Router& router, const ScrapeManager& manager) {

@@ -51,6 +51,14 @@ TEST(GoQuote, EscapesLikeStrconv) {
   EXPECT_EQ(go_quote("a\nb\"c\\"), R"("a\nb\"c\\")");
   EXPECT_EQ(go_quote(std::string("\x01", 1)), R"("\x01")");
   EXPECT_EQ(go_quote("ü"), "\"ü\"");
+  EXPECT_EQ(go_quote("€𝄞"), "\"€𝄞\"");
+  // Invalid UTF-8 is escaped byte by byte, as strconv.Quote does: a stray continuation byte, a
+  // truncated sequence, an overlong encoding, a surrogate, a byte that never starts one.
+  EXPECT_EQ(go_quote("a\xaf"), R"("a\xaf")");
+  EXPECT_EQ(go_quote("\xe2\x82"), R"("\xe2\x82")");
+  EXPECT_EQ(go_quote("\xc0\x80"), R"("\xc0\x80")");
+  EXPECT_EQ(go_quote("\xed\xa0\x80"), R"("\xed\xa0\x80")");
+  EXPECT_EQ(go_quote("\xff!"), R"("\xff!")");
 }
 
 }  // namespace
