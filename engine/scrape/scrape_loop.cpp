@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <unordered_set>
 
+#include "engine/common/log.h"
 #include "engine/config/http_options.h"
 #include "parser/exposition/content_type.h"
 #include "parser/exposition/parser.h"
@@ -157,6 +158,21 @@ void ScrapeLoop::on_response(Timestamp ts, std::chrono::steady_clock::time_point
   append_report(*app, ts, !failure, duration, counts);
   if (auto st = app->commit(); !st) {
     // Out-of-order or duplicate samples: Prometheus counts and logs them; the scrape stands.
+  }
+  // The error is in /api/v1/targets (lastError); the log says when a target goes down, with the
+  // error, and when it is back; every failed scrape at debug level, as Prometheus logs them.
+  if (failure) {
+    log::debug("scrape failed", {{"scrape_pool", options_->job},
+                                 {"target", target_.scrape_url},
+                                 {"err", failure->message}});
+    if (status_.health != TargetHealth::kDown) {
+      log::warn("scrape failed, target down", {{"scrape_pool", options_->job},
+                                                {"target", target_.scrape_url},
+                                                {"reason", failure->reason},
+                                                {"err", failure->message}});
+    }
+  } else if (status_.health == TargetHealth::kDown) {
+    log::info("target up again", {{"scrape_pool", options_->job}, {"target", target_.scrape_url}});
   }
   status_.health = failure ? TargetHealth::kDown : TargetHealth::kUp;
   status_.last_error = failure ? failure->message : "";

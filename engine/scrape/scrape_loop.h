@@ -14,7 +14,8 @@
 //
 // Failure (connection, timeout, non-200, body_size_limit, malformed body — the error names its
 // line — sample_limit, label limits, target_limit) rolls back the samples, writes up=0 and a
-// stale marker for every series of the last successful scrape. A series that disappears from one
+// stale marker for every series of the last successful scrape. The error is the target's
+// lastError; the log has a warning when a target goes down and a line when it is back. A series that disappears from one
 // scrape to the next gets a stale marker; stop() marks every series of the target stale.
 // Series with an exposed timestamp are left out of staleness (as Prometheus, by default).
 //
