@@ -1,11 +1,13 @@
 #include "engine/common/state_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -20,6 +22,13 @@ std::string errno_text(const std::string& what, const std::string& path) {
 }
 
 constexpr std::string_view kMagic = "tocsin-state ";
+
+// The fault-injection hook (state_file.h): true while TOCSIN_FAULT_ENOSPC names an existing file.
+bool injected_disk_full() {
+  const char* flag = std::getenv("TOCSIN_FAULT_ENOSPC");
+  struct stat st;
+  return flag != nullptr && *flag != '\0' && ::stat(flag, &st) == 0;
+}
 
 }  // namespace
 
@@ -65,6 +74,13 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return unavailable(errno_text("open", tmp));
+  if (injected_disk_full()) {
+    errno = ENOSPC;
+    std::string msg = errno_text("write", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return unavailable(msg);
+  }
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(fd, data.data() + off, data.size() - off);
@@ -115,6 +131,10 @@ Result<std::string> read_state_file(const std::string& path) {
 Status append_file_synced(const std::string& path, std::string_view data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return unavailable("open " + path + ": " + std::strerror(errno));
+  if (injected_disk_full()) {
+    ::close(fd);
+    return unavailable("write " + path + ": " + std::strerror(ENOSPC));
+  }
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);

@@ -11,6 +11,12 @@
 // 64-bit FNV-1a checksum of the body, so a truncated or corrupt file is recognised on start-up
 // (and skipped with a message) instead of being half-read:
 //   tocsin-state <kind> v<version> <length> <checksum, 16 hex digits>\n<body>
+//
+// Fault injection (tests/fault): when the environment variable TOCSIN_FAULT_ENOSPC names a file
+// and that file exists, write_file_atomic() and append_file_synced() fail as on a full disk: the
+// temp file is created, its first write fails with ENOSPC, it is removed, and the target is not
+// touched. Creating and removing the named file fills and frees the "disk" while tocsin runs.
+// Inert unless the variable is set; it costs one getenv() per write.
 #pragma once
 
 #include <string>
@@ -27,6 +33,8 @@ std::string frame_state(std::string_view kind, int version, std::string_view bod
 // JSON body (files written before framing) is accepted as it is.
 Result<std::string> unframe_state(std::string_view kind, int max_version, std::string_view text);
 
+// A failed open/write/fsync/rename is kUnavailable naming the call, the file and strerror
+// ("write data/alerts.state.tmp: No space left on device").
 Status write_file_atomic(const std::string& path, std::string_view data);
 // Appends `data` to the file (created if missing) and fsyncs it: for append-only logs such as the
 // dead-letter log, where each record is one line.

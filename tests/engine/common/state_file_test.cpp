@@ -71,5 +71,32 @@ TEST(StateFile, FailedWriteLeavesTheOldFileIntact) {
   EXPECT_EQ(read_state_file(path).error().code, ErrorCode::kNotFound);
 }
 
+TEST(StateFile, InjectedDiskFullFailsWritesWhileTheFlagFileExists) {
+  char tmpl[] = "/tmp/tocsin-state-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string path = dir + "/silences.json";
+  const std::string flag = dir + "/disk-full";
+  ::setenv("TOCSIN_FAULT_ENOSPC", flag.c_str(), 1);
+  ASSERT_TRUE(write_file_atomic(path, "old"));  // no flag file yet: inert
+  { std::ofstream(flag) << ""; }
+  auto st = write_file_atomic(path, "new");
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(st.error().message.find("silences.json.tmp: No space left on device"),
+            std::string::npos)
+      << st.error().message;
+  EXPECT_EQ(*read_state_file(path), "old");
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  auto ap = append_file_synced(dir + "/dead_letters.jsonl", "line\n");
+  ASSERT_FALSE(ap);
+  EXPECT_NE(ap.error().message.find("No space left on device"), std::string::npos);
+  std::filesystem::remove(flag);  // space again
+  EXPECT_TRUE(write_file_atomic(path, "new"));
+  EXPECT_EQ(*read_state_file(path), "new");
+  ::unsetenv("TOCSIN_FAULT_ENOSPC");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace tocsin
