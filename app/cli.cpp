@@ -31,8 +31,14 @@ Command build_cli() {
       {
           {"config", "Configuration file (prometheus.yml and alertmanager.yml keys).", "", false,
            true},
-          {"web.listen-address", "Address to listen on for the HTTP APIs and /metrics.",
+          {"web.listen-address",
+           "Address to listen on for the HTTP APIs and /metrics (loopback only by default; "
+           "\"0.0.0.0:9093\" or \":9093\" for every interface).",
            "127.0.0.1:9093"},
+          {"web.config.file",
+           "Web configuration file (TLS, client certificates, basic auth; exporter-toolkit's "
+           "format, as Prometheus' --web.config.file). Re-read on reload.",
+           ""},
           {"web.external-url", "The URL under which tocsin is reached from outside.", ""},
           {"storage.path", "Directory for state that survives restarts.", "./data"},
           {"storage.retention",
@@ -59,6 +65,14 @@ Command build_cli() {
       {{"print", "Print the effective configuration (secrets as <secret>).", "", true}},
       {},
       cmd_check_config});
+  check.subcommands.push_back(Command{
+      "web-config",
+      "Check web configuration files (--web.config.file), their certificates and keys.",
+      "FILE...",
+      "",
+      {},
+      {},
+      cmd_check_web_config});
   check.subcommands.push_back(Command{
       "rules",
       "Check rule files: syntax, templates, duplicates, and lints.",

@@ -2,6 +2,7 @@
 
 #include "app/commands.h"
 #include "engine/config/load.h"
+#include "engine/config/web_config.h"
 #include "engine/rules/check.h"
 
 namespace tocsin::app {
@@ -24,6 +25,24 @@ int cmd_check_config(const Args& args, std::ostream& out, std::ostream& err) {
     for (const auto& f : args.positional) out << "Checking " << f << "  SUCCESS\n";
   }
   return kExitOk;
+}
+
+int cmd_check_web_config(const Args& args, std::ostream& out, std::ostream& err) {
+  if (args.positional.empty()) {
+    err << "tocsin check web-config: name at least one FILE\n";
+    return kExitUsage;
+  }
+  int failed = 0;
+  for (const auto& f : args.positional) {
+    auto loaded = config::load_web_config(f);
+    if (!loaded) {
+      for (const auto& e : loaded.error()) err << e.to_string() << "\n";
+      ++failed;
+      continue;
+    }
+    out << "Checking " << f << "  SUCCESS\n";
+  }
+  return failed == 0 ? kExitOk : kExitFailed;
 }
 
 int cmd_check_rules(const Args& args, std::ostream& out, std::ostream& err) {

@@ -32,6 +32,7 @@ int cmd_run(const Args& args, std::ostream& out, std::ostream& err) {
   EngineOptions options;
   options.config_files = args.all("config");
   options.listen_address = args.get("web.listen-address");
+  options.web_config_file = args.get("web.config.file");
   options.external_url = args.get("web.external-url");
   options.storage_path = args.get("storage.path");
   options.dry_run = args.flag("dry-run");

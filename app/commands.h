@@ -12,6 +12,7 @@ Command build_cli();
 int cmd_run(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_version(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_check_config(const Args& args, std::ostream& out, std::ostream& err);
+int cmd_check_web_config(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_check_rules(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_test_rules(const Args& args, std::ostream& out, std::ostream& err);
 int cmd_routes_test(const Args& args, std::ostream& out, std::ostream& err);

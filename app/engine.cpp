@@ -14,6 +14,7 @@
 #include "engine/common/log.h"
 #include "engine/common/state_file.h"
 #include "engine/config/load.h"
+#include "engine/config/web_config.h"
 #include "engine/remote/datasource.h"
 #include "engine/remote/remote_write.h"
 #include "engine/rules/api.h"
@@ -35,6 +36,7 @@ struct LoadedConfig {
   dispatch::AlertmanagerPlan alertmanagers;  // external Alertmanagers (alerting.alertmanagers)
   std::optional<config::HttpOptions> datasource_http;  // set when `datasource:` is configured
   std::vector<config::HttpOptions> remote_write_http;  // one per remote_write entry
+  std::shared_ptr<const http::WebSecurity> web;  // --web.config.file; null without one
 };
 
 namespace {
@@ -71,6 +73,13 @@ Result<std::shared_ptr<LoadedConfig>> load_configuration(const EngineOptions& op
   if (!loaded) return tl::unexpected(config::to_error(loaded.error()));
   auto cfg = std::make_shared<LoadedConfig>();
   cfg->config = std::move(*loaded);
+  // The web config is read with the configuration (at start and on every reload), certificate
+  // and key files included; an invalid one fails the load like any configuration error.
+  if (!options.web_config_file.empty()) {
+    auto web = config::load_web_config(options.web_config_file);
+    if (!web) return tl::unexpected(config::to_error(web.error()));
+    cfg->web = web->security;
+  }
   // Secrets named by file are read here, on the blocking pool, never on the I/O thread.
   if (auto st = inline_secret_files(cfg->config); !st) return tl::unexpected(st.error());
   // Remote data: http_config resolved here (secret and TLS files read off the I/O thread).
@@ -461,7 +470,10 @@ Status Engine::start() {
   schedule_retention();
   schedule_head_snapshot();
   ready_ = true;
-  log::info("listening", {{"address", bound}});
+  const auto web = server_->security();
+  log::info("listening", {{"address", bound},
+                          {"tls", web && web->tls ? "true" : "false"},
+                          {"basic_auth", web && !web->basic_auth_users.empty() ? "true" : "false"}});
   return {};
 }
 
@@ -481,6 +493,8 @@ Status Engine::apply(std::shared_ptr<LoadedConfig> cfg) {
   am_sender_->apply(std::move(cfg->alertmanagers));
   apply_remote(*cfg);
   rules_->apply(std::move(cfg->rules));
+  // New connections and requests use the new web config; open connections keep their TLS.
+  if (server_) server_->set_security(cfg->web);
   return {};
 }
 

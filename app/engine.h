@@ -58,6 +58,7 @@ namespace tocsin::app {
 struct EngineOptions {
   std::vector<std::string> config_files;  // empty: the embedded default
   std::string listen_address = "127.0.0.1:9093";
+  std::string web_config_file;  // --web.config.file: TLS and basic auth; "" = plain and open
   std::string external_url;
   std::string storage_path = "./data";
   bool dry_run = false;
