@@ -326,15 +326,17 @@ void Engine::load_state() {
 void Engine::persist_state(bool sync) {
   struct Write {
     std::string path, data;
+    std::uint64_t* written;  // the version marker to reset when the write fails
   };
   std::vector<Write> writes;
   if (silences_.version() != silences_written_) {
     writes.push_back({state_path(options_, "silences.json"),
-                      frame_state("silences", 1, silences_.snapshot())});
+                      frame_state("silences", 1, silences_.snapshot()), &silences_written_});
     silences_written_ = silences_.version();
   }
   if (nflog_.version() != nflog_written_) {
-    writes.push_back({state_path(options_, "nflog.json"), frame_state("nflog", 1, nflog_.snapshot())});
+    writes.push_back({state_path(options_, "nflog.json"), frame_state("nflog", 1, nflog_.snapshot()),
+                      &nflog_written_});
     nflog_written_ = nflog_.version();
   }
   if (rules_->state_version() != alerts_written_) {
@@ -343,12 +345,25 @@ void Engine::persist_state(bool sync) {
     if (std::uint64_t h = fnv1a(body); h != alerts_hash_) {  // unchanged states: no write
       alerts_hash_ = h;
       writes.push_back({state_path(options_, "alerts.state"),
-                        frame_state(rules::kAlertStateKind, rules::kAlertStateVersion, body)});
+                        frame_state(rules::kAlertStateKind, rules::kAlertStateVersion, body),
+                        &alerts_written_});
     }
   }
   if (writes.empty()) return;
   auto job = [this, writes = std::move(writes)] {
-    for (const auto& w : writes) write_state(w.path, w.data);
+    // A failed write (disk full) is tried again at the next persist, changed or not: the I/O
+    // thread forgets what it marked written, so the state reaches the disk when space is back.
+    std::vector<std::uint64_t*> failed;
+    for (const auto& w : writes) {
+      if (!write_state(w.path, w.data)) failed.push_back(w.written);
+    }
+    if (failed.empty()) return;
+    asio::post(io_, [this, failed = std::move(failed)] {
+      for (std::uint64_t* written : failed) {
+        *written = kNeverWritten;
+        if (written == &alerts_written_) alerts_hash_ = 0;
+      }
+    });
   };
   if (sync) {
     job();
@@ -357,7 +372,7 @@ void Engine::persist_state(bool sync) {
   }
 }
 
-void Engine::write_state(const std::string& path, std::string_view data) {
+bool Engine::write_state(const std::string& path, std::string_view data) {
   // A full disk or a read-only directory: logged and counted; the previous file stays intact
   // (write_file_atomic never touches it before the rename) and everything else goes on.
   if (auto st = write_file_atomic(path, data); !st) {
@@ -365,7 +380,9 @@ void Engine::write_state(const std::string& path, std::string_view data) {
     state_write_failures_
         ->Add({{"file", std::filesystem::path(path).filename().string()}})
         .Increment();
+    return false;
   }
+  return true;
 }
 
 void Engine::snapshot_head(bool sync) {

@@ -97,8 +97,9 @@ class Engine {
   // Writes changed state files on the blocking pool; `sync` waits for the writes (shutdown).
   void persist_state(bool sync);
   void schedule_persist();
-  // Writes one state file atomically (blocking pool or shutdown); failures are logged and counted.
-  void write_state(const std::string& path, std::string_view data);
+  // Writes one state file atomically (blocking pool or shutdown); failures are logged and
+  // counted, and false.
+  bool write_state(const std::string& path, std::string_view data);
   // Snapshots the series head to head.state (on the blocking pool unless `sync`).
   void snapshot_head(bool sync);
   void schedule_retention();
@@ -151,6 +152,9 @@ class Engine {
   boost::asio::steady_timer persist_timer_;
   boost::asio::steady_timer retention_timer_;
   boost::asio::steady_timer head_snapshot_timer_;
+  // Versions last handed to a write; kNeverWritten after a failed one, so the next persist
+  // writes again.
+  static constexpr std::uint64_t kNeverWritten = ~std::uint64_t{0};
   std::uint64_t silences_written_ = 0;
   std::uint64_t nflog_written_ = 0;
   std::uint64_t alerts_written_ = 0;  // rules_->state_version() last persisted
