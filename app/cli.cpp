@@ -51,6 +51,34 @@ Command build_cli() {
           {"dry-run", "Turn every notification integration into the console log integration.",
            "", true},
           compat_flag(),
+          {"web.max-request-body-size",
+           "Largest request body the HTTP APIs read (bytes, or with a unit: 512KiB, 4MiB); a "
+           "larger one is answered 413.",
+           "4MiB"},
+          {"alerts.limit",
+           "Most alerts kept (firing, and resolved ones not yet removed); a new alert over it "
+           "is refused (POST /api/v2/alerts answers 429), updates of kept ones are accepted. "
+           "0 = no limit.",
+           "200000"},
+          {"silences.max-silences",
+           "Most silences kept, expired ones included until they are removed; a new one over "
+           "it is refused (400). 0 = no limit.",
+           "10000"},
+          {"silences.max-silence-size-bytes",
+           "Largest silence, in bytes as Alertmanager stores it; a larger one is refused (400). "
+           "0 = no limit.",
+           "65536"},
+          {"notifications.queue-limit",
+           "Most notifications waiting per integration; past it a group's notification waits "
+           "for the group's next flush. 0 = no limit.",
+           "10000"},
+          {"query.max-samples",
+           "Most samples a query (API or rule) may load into memory; over it the query fails.",
+           "50000000"},
+          {"query.timeout",
+           "Longest a query (API or rule) may run; the API's timeout parameter can only lower "
+           "it.",
+           "2m"},
       },
       {},
       cmd_run};

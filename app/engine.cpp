@@ -48,6 +48,8 @@ rules::ManagerOptions rules_options(const EngineOptions& options) {
   rules::ManagerOptions o;
   o.external_url = options.external_url;
   o.compat_prometheus2 = options.compat_prometheus2;
+  o.max_samples = static_cast<std::int64_t>(options.query_max_samples);
+  o.query_timeout = options.query_timeout;
   return o;
 }
 
@@ -150,7 +152,11 @@ Engine::Engine(asio::io_context& io, EngineOptions options, const Clock& clock)
       clock_(clock),
       curl_(io),
       wheel_(io, clock),
-      silences_(dispatch::SilencesOptions{}, registry_.get()),
+      silences_(dispatch::SilencesOptions{.retention = 120 * kHour,
+                                          .max_silences = options_.max_silences,
+                                          .max_silence_size_bytes =
+                                              options_.max_silence_size_bytes},
+                registry_.get()),
       nflog_(120 * kHour, registry_.get()),
       dispatch_scheduler_(io, clock),
       notifier_metrics_(*registry_),
@@ -441,6 +447,9 @@ Status Engine::start() {
   http::ServerOptions so;
   so.address = addr->first;
   so.port = addr->second;
+  so.max_body_bytes = options_.max_request_body_bytes;
+  so.body_limit_source = "--web.max-request-body-size";
+  so.registry = registry_.get();
   server_ = std::make_unique<http::HttpServer>(io_, router_, so);
   if (auto st = server_->start(); !st) return st;
   std::string bound = so.address + ":" + std::to_string(server_->port());
@@ -456,6 +465,8 @@ Status Engine::start() {
   config_ = *cfg;  // make_notifiers reads the global section while the dispatcher is built
   dispatch::DispatcherOptions dopts;
   dopts.external_url = options_.external_url;
+  dopts.alerts_limit = options_.alerts_limit;
+  dopts.queue_limit_per_integration = options_.notification_queue_limit;
   auto d = dispatch::Dispatcher::create(
       (*cfg)->config, dopts, dispatch_scheduler_,
       [this](const config::Receiver& r) { return make_notifiers(r); }, silences_, nflog_,
@@ -641,6 +652,8 @@ void Engine::register_routes() {
   scrape::register_targets_api(router_, *scrape_);
   rules::register_rules_api(router_, *rules_);
   api::PrometheusV1Options v1;
+  v1.eval.max_samples = options_.query_max_samples;
+  v1.default_timeout = options_.query_timeout;
   v1.eval.compat_prometheus2 =
       options_.compat_prometheus2 || (config_ && config_->config.tocsin.compat_prometheus2());
   api::register_prometheus_v1(router_, head_, workers_, clock_,

@@ -65,6 +65,14 @@ struct EngineOptions {
   bool compat_prometheus2 = false;  // --compat=prometheus2 (also `tocsin: {compat: ...}`)
   Duration retention = 6 * kHour;    // --storage.retention: samples older than this are dropped
   Duration head_snapshot_interval = kMinute;  // --storage.head-snapshot-interval
+  // Bounds (docs/operations.md, "Limits"); 0 = unbounded where the flag allows it.
+  std::size_t max_request_body_bytes = 4u << 20;   // --web.max-request-body-size
+  std::size_t alerts_limit = 200'000;              // --alerts.limit
+  std::size_t max_silences = 10'000;               // --silences.max-silences
+  std::size_t max_silence_size_bytes = 64u << 10;  // --silences.max-silence-size-bytes
+  std::size_t notification_queue_limit = 10'000;   // --notifications.queue-limit
+  std::int64_t query_max_samples = 50'000'000;     // --query.max-samples
+  Duration query_timeout = 2 * kMinute;            // --query.timeout
 };
 
 // The loaded configuration as the engine applies it: source texts plus the parsed form.

@@ -213,9 +213,10 @@ RangeArg Evaluator::eval_subquery(const SubqueryExpr& sq, Timestamp ts) {
   if (first < r.range_start) first += step;
   if (!opts_.compat_prometheus2 && first == r.range_start) first += step;
   std::map<Labels, size_t> index;
-  std::int64_t n = 0;
   for (Timestamp t = first; t <= r.range_end; t += step) {
     Vector v = eval_vector(*sq.expr, t);
+    // Counted as they accumulate, so a huge subquery fails (limit or deadline) early.
+    account_samples(static_cast<std::int64_t>(v.size()));
     for (auto& s : v) {
       auto [it, inserted] = index.try_emplace(s.metric, r.matrix.size());
       if (inserted) r.matrix.push_back(Series{s.metric, {}, s.drop_name});
@@ -225,10 +226,8 @@ RangeArg Evaluator::eval_subquery(const SubqueryExpr& sq, Timestamp ts) {
       }
       out.points.push_back({t, s.v});
       out.drop_name = out.drop_name || s.drop_name;
-      ++n;
     }
   }
-  account_samples(n);
   return r;
 }
 
