@@ -329,6 +329,24 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
   std::shared_lock lock(mu_);
   std::vector<Series> out;
   std::vector<std::uint32_t> ids = postings_for(matchers);
+  ids.erase(std::remove_if(ids.begin(), ids.end(), [&](std::uint32_t id) { return !series_[id]; }),
+            ids.end());
+  // Sorted by labels (Labels' order: name, value, name, value, ...; a prefix first) without
+  // building them: symbols are interned, so equal ids are equal strings and only the first
+  // differing pair of symbols needs a string comparison.
+  std::sort(ids.begin(), ids.end(), [this](std::uint32_t a, std::uint32_t b) {
+    const MemSeries& x = *series_[a];
+    const MemSeries& y = *series_[b];
+    const size_t n = 2 * std::min(x.num_labels, y.num_labels);
+    for (size_t i = 0; i < n; ++i) {
+      const std::uint32_t sa = label_syms_[x.syms + i];
+      const std::uint32_t sb = label_syms_[y.syms + i];
+      if (sa == sb) continue;
+      const int c = symbols_[sa].compare(symbols_[sb]);
+      if (c != 0) return c < 0;
+    }
+    return x.num_labels < y.num_labels;
+  });
   out.reserve(ids.size());
   std::vector<Sample> samples;
   auto decode = [&](ChunkIterator it, Timestamp cmin, Timestamp cmax) {
@@ -341,7 +359,6 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
   };
   for (std::uint32_t id : ids) {
     const MemSeries* s = series_[id].get();
-    if (!s) continue;
     samples.clear();
     for (size_t i = 0; i < s->num_closed; ++i) {
       const FrozenChunk& c = s->closed[i];
@@ -353,8 +370,6 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
     out.push_back({labels_of(*s), std::make_unique<VectorIterator>(
                                       std::vector<Sample>(samples.begin(), samples.end()))});
   }
-  std::sort(out.begin(), out.end(),
-            [](const Series& a, const Series& b) { return a.labels < b.labels; });
   return out;
 }
 

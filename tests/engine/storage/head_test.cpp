@@ -1,5 +1,6 @@
 #include "engine/storage/head.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <thread>
@@ -74,6 +75,34 @@ TEST_F(HeadTest, RegexMatchers) {
   EXPECT_EQ(sel({mk(MatchType::kEqual, "__name__", "up"), mk(MatchType::kRegexMatch, "x", ".*")})
                 .size(),
             3u);
+}
+
+// select() orders series as Labels compare (name, value, name, value, ...; a prefix first),
+// whatever order they were created in, including when symbols were interned out of order.
+TEST(Head, SelectReturnsSeriesSortedByLabels) {
+  Head head;
+  std::vector<Labels> created = {
+      {{"__name__", "m"}, {"b", "2"}, {"c", "z"}},
+      {{"__name__", "m"}, {"b", "10"}},
+      {{"__name__", "m"}, {"a", "x"}},
+      {{"__name__", "m"}, {"b", "2"}},
+      {{"__name__", "m"}, {"b", "10"}, {"c", "a"}},
+      {{"__name__", "m"}, {"a", "x"}, {"b", "1"}},
+      {{"__name__", "m"}, {"a", ""}, {"z", "x"}},
+      {{"__name__", "m"}, {"B", "y"}},
+      {{"__name__", "m"}, {"a", "\xc3\xa9"}},
+      {{"__name__", "m"}, {"a", "z"}},
+  };
+  for (std::size_t i = 0; i < created.size(); ++i) {
+    auto app = head.appender();
+    app->add(created[i], static_cast<Timestamp>(i), 1);
+    ASSERT_TRUE(app->commit().has_value());
+  }
+  std::vector<Matcher> ms = {mk(MatchType::kEqual, "__name__", "m")};
+  auto got = head.select(ms, 0, 100);
+  std::sort(created.begin(), created.end());
+  ASSERT_EQ(got.size(), created.size());
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].labels, created[i]) << i;
 }
 
 TEST(Head, OutOfOrderAndDuplicatesAreRejectedAndCounted) {
