@@ -596,11 +596,14 @@ void Engine::shutdown() {
   persist_timer_.cancel();
   retention_timer_.cancel();
   head_snapshot_timer_.cancel();
-  scrape_->stop();  // stale markers for every scraped series
   rules_->stop();   // no further evaluations
+  // The head is saved before the scrapes stop: their stale markers would end every series in
+  // the snapshot, and after a restart a firing alert would resolve at the first evaluation,
+  // before the first scrape (Prometheus writes no stale markers on shutdown for that reason).
+  snapshot_head(true);
+  scrape_->stop();
   if (dispatcher_) dispatcher_->stop();
   persist_state(true);
-  snapshot_head(true);
 }
 
 void Engine::register_routes() {
