@@ -232,9 +232,8 @@ TEST(SilenceLimits, MaxSilenceSizeBytes) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
   std::smatch m;
-  ASSERT_TRUE(std::regex_match(r.error().message, m,
-                               std::regex(R"(silence exceeded maximum size: (\d+) bytes \(limit: 4096 bytes\))")))
-      << r.error().message;
+  const std::regex want(R"(silence exceeded maximum size: (\d+) bytes \(limit: 4096 bytes\))");
+  ASSERT_TRUE(std::regex_match(r.error().message, m, want)) << r.error().message;
   EXPECT_GT(std::stoi(m[1]), 5000);
   EXPECT_TRUE(store.list().empty());
   // An in-place update that grows past the limit is refused too; the silence stays as it was.
