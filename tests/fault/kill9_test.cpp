@@ -16,13 +16,10 @@
 #include <thread>
 
 #include "tests/engine/http/background_server.h"
-#include "tests/support/subprocess.h"
+#include "tests/fault/fixtures.h"
 
 namespace tocsin::testing {
 namespace {
-
-using json = nlohmann::json;
-using Ms = std::chrono::milliseconds;
 
 struct Delivery {
   std::string status;  // the alert's status: firing / resolved
@@ -105,31 +102,6 @@ constexpr const char* kRules = R"(groups:
         for: 1s
 )";
 
-class Tocsin {
- public:
-  Tocsin(const std::string& cfg, const std::string& data)
-      : p_({TOCSIN_BINARY, "run", "--config=" + cfg, "--web.listen-address=127.0.0.1:0",
-            "--storage.path=" + data, "--storage.head-snapshot-interval=500ms"}) {}
-  bool wait_ready() { return p_.wait_for_output("msg=listening", std::chrono::seconds(60)).has_value(); }
-  void kill9() {
-    p_.signal(SIGKILL);
-    p_.wait(std::chrono::seconds(10));
-  }
-  std::string log() const { return p_.stderr_text(); }
-
- private:
-  Subprocess p_;
-};
-
-bool wait_for(const std::function<bool()>& done, Ms timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(Ms(50));
-  }
-  return done();
-}
-
 TEST(KillNine, AlertsSurviveThirtyKillsWithoutFalseResolvesOrLostNotifications) {
   Peers peers;
   TempDir dir;
@@ -148,7 +120,7 @@ TEST(KillNine, AlertsSurviveThirtyKillsWithoutFalseResolvesOrLostNotifications) 
   std::string last_log;
   auto run_cycle = [&](int cycle, Ms extra) {
     peers.set_cycle(cycle);
-    Tocsin t(cfg, data);
+    Tocsin t(cfg, data, {"--storage.head-snapshot-interval=500ms"});
     ASSERT_TRUE(t.wait_ready()) << t.log();
     std::this_thread::sleep_for(Ms(pause(rng)) + extra);
     kills.push_back(std::chrono::steady_clock::now());
@@ -191,7 +163,7 @@ TEST(KillNine, AlertsSurviveThirtyKillsWithoutFalseResolvesOrLostNotifications) 
   }
   {
     peers.set_cycle(kRefireAt - 1);
-    Tocsin t(cfg, data);
+    Tocsin t(cfg, data, {"--storage.head-snapshot-interval=500ms"});
     ASSERT_TRUE(t.wait_ready()) << t.log();
     EXPECT_TRUE(wait_for([&] { return peers.count("resolved", kResolveAt) >= 1; }, Ms(20'000)))
         << "the resolved notification was lost\n" << t.log();
@@ -207,7 +179,7 @@ TEST(KillNine, AlertsSurviveThirtyKillsWithoutFalseResolvesOrLostNotifications) 
   }
   {
     peers.set_cycle(kCycles);
-    Tocsin t(cfg, data);
+    Tocsin t(cfg, data, {"--storage.head-snapshot-interval=500ms"});
     ASSERT_TRUE(t.wait_ready()) << t.log();
     EXPECT_TRUE(wait_for([&] { return peers.count("firing", kRefireAt) >= 1; }, Ms(20'000)))
         << "the re-fire was never notified\n" << t.log();
