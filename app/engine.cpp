@@ -316,6 +316,10 @@ void Engine::load_state() {
     }
   }
   alerts_written_ = rules_->state_version();
+  // Aggregation groups and the alerts they hold: restored once the dispatcher exists.
+  dispatch_state_ = read("dispatch.state", dispatch::kDispatchStateKind,
+                         dispatch::kDispatchStateVersion,
+                         "aggregation groups and received alerts (groups start over)");
   if (auto body = read("head.state", storage::kHeadSnapshotKind, storage::kHeadSnapshotVersion,
                        "recent samples (rules see no history until scrapes refill it)")) {
     auto st = storage::decode_head(*body, head_);
@@ -354,6 +358,13 @@ void Engine::persist_state(bool sync) {
                         frame_state(rules::kAlertStateKind, rules::kAlertStateVersion, body),
                         &alerts_written_});
     }
+  }
+  if (dispatcher_ && dispatcher_->state_version() != dispatch_written_) {
+    dispatch_written_ = dispatcher_->state_version();
+    writes.push_back({state_path(options_, "dispatch.state"),
+                      frame_state(dispatch::kDispatchStateKind, dispatch::kDispatchStateVersion,
+                                  dispatcher_->snapshot_state(clock_.now())),
+                      &dispatch_written_});
   }
   if (writes.empty()) return;
   auto job = [this, writes = std::move(writes)] {
@@ -473,6 +484,16 @@ Status Engine::start() {
       *registry_);
   if (!d) return tl::unexpected(d.error());
   dispatcher_ = std::move(*d);
+  if (dispatch_state_) {
+    if (Status st = dispatcher_->restore_state(*dispatch_state_, clock_.now()); !st) {
+      log::error("state file unreadable; starting without it",
+                 {{"file", state_path(options_, "dispatch.state")},
+                  {"lost", "aggregation groups and received alerts (groups start over)"},
+                  {"err", st.error().message}});
+    }
+    dispatch_state_.reset();
+  }
+  dispatch_written_ = dispatcher_->state_version();
   // The dead-letter log: one JSON line per undeliverable notification, appended and fsynced
   // on the blocking pool under --storage.path (the endpoint lists the ones in memory).
   dispatcher_->set_dead_letter_hook([this](const dispatch::DeadLetter& dl) {

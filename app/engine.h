@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,8 @@ class Engine {
   std::uint64_t nflog_written_ = 0;
   std::uint64_t alerts_written_ = 0;  // rules_->state_version() last persisted
   std::uint64_t alerts_hash_ = 0;     // hash of the alert-state body last written
+  std::uint64_t dispatch_written_ = 0;  // dispatcher_->state_version() last persisted
+  std::optional<std::string> dispatch_state_;  // read at start, until the dispatcher exists
 
   http::HealthRegistry health_;
   http::Router router_;

@@ -14,19 +14,13 @@ AggregationGroup::AggregationGroup(const Route* route, Labels labels, Timestamp 
 
 bool AggregationGroup::insert(SharedAlert a, Timestamp now) {
   const Timestamp starts_at = a->starts_at;
-  alerts_[a->fingerprint()] = std::move(a);
+  const std::uint64_t fp = a->fingerprint();
+  alerts_.insert_or_assign(fp, std::move(a));
   if (!has_flushed_ && starts_at + route_->opts().group_wait < now && next_flush_ > now) {
     next_flush_ = now;
     return true;
   }
   return false;
-}
-
-std::vector<Alert> AggregationGroup::alerts() const {
-  std::vector<Alert> out;
-  out.reserve(alerts_.size());
-  for (const auto& [fp, a] : alerts_) out.push_back(*a);
-  return out;
 }
 
 void AggregationGroup::on_flush(Timestamp now) {

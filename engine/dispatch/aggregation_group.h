@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -43,14 +44,23 @@ class AggregationGroup {
 
   // Adds or replaces the alert. Returns true when this pulls the next flush forward to `now`.
   bool insert(SharedAlert a, Timestamp now);
-  bool insert(const Alert& a, Timestamp now) { return insert(std::make_shared<const Alert>(a), now); }
+  bool insert(const Alert& a, Timestamp now) { return insert(StoredAlert::make(a), now); }
   bool empty() const { return alerts_.empty(); }
   std::size_t size() const { return alerts_.size(); }
-  std::vector<Alert> alerts() const;
+  // f(const SharedAlert&) for each alert of the group, in no particular order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const auto& [fp, a] : alerts_) f(a);
+  }
   void remove(std::uint64_t fingerprint) { alerts_.erase(fingerprint); }
 
   // Marks a flush at `now` and schedules the next one group_interval later.
   void on_flush(Timestamp now);
+  // A restored group's timing (state files).
+  void restore_timing(bool has_flushed, Timestamp next_flush) {
+    has_flushed_ = has_flushed;
+    next_flush_ = next_flush;
+  }
   FlushBatch snapshot(Timestamp now) const;
   // Removes each alert that is still exactly as it was sent (same updated_at).
   void delete_if_not_modified(const std::vector<SharedAlert>& sent);
@@ -59,7 +69,7 @@ class AggregationGroup {
   const Route* route_;
   Labels labels_;
   std::string key_;
-  std::map<std::uint64_t, SharedAlert> alerts_;
+  std::unordered_map<std::uint64_t, SharedAlert> alerts_;
   bool has_flushed_ = false;
   Timestamp next_flush_ = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
+#include <utility>
 
 namespace tocsin::dispatch {
 namespace {
@@ -52,27 +54,43 @@ Status validate_alert(const Alert& a) {
   return {};
 }
 
-Alert merge_alerts(const Alert& a, const Alert& b, Timestamp now) {
-  // Let b be the younger update.
-  if (b.updated_at < a.updated_at) return merge_alerts(b, a, now);
-  Alert res = b;
-  if (a.starts_at < b.starts_at) res.starts_at = a.starts_at;
+namespace {
+
+// types.Alert.Merge's times: `older` and `newer` by updated_at; returns (starts_at, ends_at).
+template <typename Older, typename Newer>
+std::pair<Timestamp, Timestamp> merged_times(const Older& a, const Newer& b, Timestamp now) {
+  Timestamp starts = b.starts_at, ends = b.ends_at;
+  if (a.starts_at < b.starts_at) starts = a.starts_at;
   if (b.resolved_at(now)) {
     // The latest explicit resolution wins when both are resolved.
-    if (a.resolved_at(now) && a.ends_at > b.ends_at) res.ends_at = a.ends_at;
+    if (a.resolved_at(now) && a.ends_at > b.ends_at) ends = a.ends_at;
   } else {
     // A later end time that the sender set (not a resolve_timeout guess) always rules.
-    if (a.ends_at > b.ends_at && !a.timeout) res.ends_at = a.ends_at;
+    if (a.ends_at > b.ends_at && !a.timeout) ends = a.ends_at;
   }
-  return res;
+  return {starts, ends};
 }
 
-bool overlaps(const Alert& prev, const Alert& next) {
+template <typename Prev>
+bool overlaps_impl(const Prev& prev, const Alert& next) {
   return (next.ends_at > prev.starts_at && next.ends_at < prev.ends_at) ||
          (next.starts_at > prev.starts_at && next.starts_at < prev.ends_at);
 }
 
-Result<SharedAlert> AlertStore::put(Alert a, Timestamp now) {
+}  // namespace
+
+Alert merge_alerts(const Alert& a, const Alert& b, Timestamp now) {
+  // Let b be the younger update.
+  if (b.updated_at < a.updated_at) return merge_alerts(b, a, now);
+  Alert res = b;
+  std::tie(res.starts_at, res.ends_at) = merged_times(a, b, now);
+  return res;
+}
+
+bool overlaps(const Alert& prev, const Alert& next) { return overlaps_impl(prev, next); }
+bool overlaps(const StoredAlert& prev, const Alert& next) { return overlaps_impl(prev, next); }
+
+Result<SharedAlert> AlertStore::put(const Alert& a, Timestamp now) {
   const std::uint64_t fp = a.fingerprint();
   auto it = alerts_.find(fp);
   if (it == alerts_.end()) {
@@ -80,31 +98,48 @@ Result<SharedAlert> AlertStore::put(Alert a, Timestamp now) {
       return resource_exhausted("alert limit of " + std::to_string(options_.limit) +
                                 " reached: alert " + a.labels.to_braces() + " rejected");
     }
-    return alerts_.emplace(fp, std::make_shared<const Alert>(std::move(a))).first->second;
+    return alerts_.emplace(fp, StoredAlert::make(a)).first->second;
   }
-  if (overlaps(*it->second, a)) a = merge_alerts(*it->second, a, now);
-  it->second = std::make_shared<const Alert>(std::move(a));
+  const StoredAlert& prev = *it->second;
+  if (!overlaps(prev, a)) {
+    it->second = StoredAlert::make(a);
+  } else if (a.updated_at < prev.updated_at) {
+    // The stored version is the younger one: it stays, with the merged times.
+    Alert res = prev.alert();
+    std::tie(res.starts_at, res.ends_at) = merged_times(a, prev, now);
+    it->second = StoredAlert::make(res);
+  } else {
+    auto [starts, ends] = merged_times(prev, a, now);
+    if (starts == a.starts_at && ends == a.ends_at) {
+      it->second = StoredAlert::make(a);
+    } else {
+      Alert res = a;
+      res.starts_at = starts;
+      res.ends_at = ends;
+      it->second = StoredAlert::make(res);
+    }
+  }
   return it->second;
 }
 
-const Alert* AlertStore::get(std::uint64_t fingerprint) const {
+SharedAlert AlertStore::get(std::uint64_t fingerprint) const {
   auto it = alerts_.find(fingerprint);
-  return it == alerts_.end() ? nullptr : it->second.get();
+  return it == alerts_.end() ? nullptr : it->second;
 }
 
 std::vector<Alert> AlertStore::list() const {
   std::vector<Alert> out;
   out.reserve(alerts_.size());
-  for (const auto& [fp, a] : alerts_) out.push_back(*a);
+  for (const auto& [fp, a] : alerts_) out.push_back(a->alert());
   return out;
 }
 
-std::vector<Alert> AlertStore::gc(Timestamp now) {
-  std::vector<Alert> removed;
+std::vector<SharedAlert> AlertStore::gc(Timestamp now) {
+  std::vector<SharedAlert> removed;
   for (auto it = alerts_.begin(); it != alerts_.end();) {
-    const Alert& a = *it->second;
+    const StoredAlert& a = *it->second;
     if (a.ends_at != 0 && a.ends_at + options_.resolved_retention <= now) {
-      removed.push_back(a);
+      removed.push_back(std::move(it->second));
       it = alerts_.erase(it);
     } else {
       ++it;
@@ -113,31 +148,104 @@ std::vector<Alert> AlertStore::gc(Timestamp now) {
   return removed;
 }
 
-bool labels_before(const Labels& a, const Labels& b) {
-  if (a.size() != b.size()) return a.size() < b.size();
-  std::vector<std::string_view> names;
-  for (const Label& l : a) names.push_back(l.name);
-  for (const Label& l : b) names.push_back(l.name);
-  std::sort(names.begin(), names.end());
-  for (auto n : names) {
-    if (!a.has(n)) return true;
-    if (!b.has(n)) return false;
-    auto av = a.get(n), bv = b.get(n);
-    if (av != bv) return av < bv;
+namespace {
+
+// Walks a label set in name order: Labels or a StoredAlert's buffer.
+class LabelsWalk {
+ public:
+  explicit LabelsWalk(const Labels& l) : labels_(&l), left_(l.size()) { load(); }
+  bool done() const { return left_ == 0; }
+  std::string_view name() const { return name_; }
+  std::string_view value() const { return value_; }
+  void next() {
+    --left_;
+    ++i_;
+    load();
+  }
+
+ private:
+  void load() {
+    if (left_ == 0) return;
+    name_ = (*labels_)[i_].name;
+    value_ = (*labels_)[i_].value;
+  }
+  const Labels* labels_;
+  std::size_t left_, i_ = 0;
+  std::string_view name_, value_;
+};
+
+class StoredWalk {
+ public:
+  explicit StoredWalk(const StoredAlert& a) : cursor_(a.label_cursor()), left_(a.label_count()) {
+    load();
+  }
+  bool done() const { return left_ == 0; }
+  std::string_view name() const { return name_; }
+  std::string_view value() const { return value_; }
+  void next() {
+    --left_;
+    load();
+  }
+
+ private:
+  void load() {
+    if (left_ == 0) return;
+    name_ = cursor_.next();
+    value_ = cursor_.next();
+  }
+  StoredAlert::Cursor cursor_;
+  std::size_t left_;
+  std::string_view name_, value_;
+};
+
+// model.LabelSet.Before over the merged sorted names: the first name one set lacks decides
+// (the set without it sorts first), else the first differing value.
+template <typename Walk>
+bool before(std::size_t a_size, Walk a, std::size_t b_size, Walk b) {
+  if (a_size != b_size) return a_size < b_size;
+  while (!a.done() || !b.done()) {
+    if (a.done()) return true;
+    if (b.done()) return false;
+    if (a.name() < b.name()) return false;  // b lacks a's name
+    if (b.name() < a.name()) return true;   // a lacks b's name
+    if (a.value() != b.value()) return a.value() < b.value();
+    a.next();
+    b.next();
   }
   return false;
 }
 
-bool alert_less(const Alert& a, const Alert& b) {
+// types.AlertSlice's first keys: job, then instance; an alert with the label sorts before one
+// without. -1: a first, 1: b first, 0: undecided.
+template <typename A, typename Get>
+int job_instance_order(const A& a, const A& b, Get label) {
   for (std::string_view key : {"job", "instance"}) {
-    bool ah = a.labels.has(key), bh = b.labels.has(key);
+    std::string_view av = label(a, key), bv = label(b, key);
+    bool ah = !av.empty(), bh = !bv.empty();
     if (!ah && !bh) continue;
-    if (!ah) return false;
-    if (!bh) return true;
-    auto av = a.labels.get(key), bv = b.labels.get(key);
-    if (av != bv) return av < bv;
+    if (!ah) return 1;
+    if (!bh) return -1;
+    if (av != bv) return av < bv ? -1 : 1;
   }
+  return 0;
+}
+
+}  // namespace
+
+bool labels_before(const Labels& a, const Labels& b) {
+  return before(a.size(), LabelsWalk(a), b.size(), LabelsWalk(b));
+}
+
+bool alert_less(const Alert& a, const Alert& b) {
+  auto label = [](const Alert& x, std::string_view k) { return x.labels.get(k); };
+  if (int o = job_instance_order(a, b, label)) return o < 0;
   return labels_before(a.labels, b.labels);
+}
+
+bool alert_less(const StoredAlert& a, const StoredAlert& b) {
+  auto label = [](const StoredAlert& x, std::string_view k) { return x.label(k); };
+  if (int o = job_instance_order(a, b, label)) return o < 0;
+  return before(a.label_count(), StoredWalk(a), b.label_count(), StoredWalk(b));
 }
 
 std::string go_labelset_string(const Labels& l) {

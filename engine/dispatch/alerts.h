@@ -1,9 +1,10 @@
 // AlertStore: every alert dispatch knows, keyed by fingerprint — Alertmanager's provider/mem.
 //
-// put() applies Alertmanager's API defaults (prepare_alert), validates (validate_alert) and merges
-// an update into the stored alert when their activity ranges overlap (merge_alerts, types.Alert
-// Merge). Stored alerts are immutable and shared (SharedAlert): an update replaces the pointer,
-// and the aggregation groups the alert was routed to hold the same object rather than copies.
+// The Dispatcher applies Alertmanager's API defaults (prepare_alert) and validates
+// (validate_alert); put() merges an update into the stored alert when their activity ranges
+// overlap (merge_alerts, types.Alert Merge). Stored alerts are compact, immutable and shared
+// (SharedAlert, a StoredAlert): an update replaces the pointer, and the aggregation groups the
+// alert was routed to hold the same object rather than copies.
 // Resolved alerts stay until gc() removes them `resolved_retention` after their endsAt; the
 // groups keep their reference, so removing an alert here never loses a pending resolved
 // notification. The store is bounded by `limit` (--alerts.limit): a new fingerprint
@@ -20,12 +21,13 @@
 
 #include "engine/common/result.h"
 #include "engine/common/time.h"
+#include "engine/dispatch/stored_alert.h"
 #include "engine/model/alert.h"
 
 namespace tocsin::dispatch {
 
 // One stored version of an alert, shared by the store and the aggregation groups; never changed.
-using SharedAlert = std::shared_ptr<const Alert>;
+using SharedAlert = std::shared_ptr<const StoredAlert>;
 
 // Fills what a sender may leave out, as POST /api/v2/alerts does: updated_at = now; a missing
 // starts_at becomes ends_at (when set) or now; a missing ends_at becomes now + resolve_timeout
@@ -44,6 +46,7 @@ Alert merge_alerts(const Alert& a, const Alert& b, Timestamp now);
 // Whether an update `next` of stored alert `prev` overlaps its activity range (provider/mem's
 // condition for merging rather than replacing).
 bool overlaps(const Alert& prev, const Alert& next);
+bool overlaps(const StoredAlert& prev, const Alert& next);
 
 struct AlertStoreOptions {
   std::size_t limit = 0;             // 0 = unbounded
@@ -56,9 +59,13 @@ class AlertStore {
 
   // Stores `a` (already prepared and validated), merged with the stored alert when they overlap.
   // Returns the alert as stored.
-  Result<SharedAlert> put(Alert a, Timestamp now);
+  Result<SharedAlert> put(const Alert& a, Timestamp now);
 
-  const Alert* get(std::uint64_t fingerprint) const;
+  // Puts a restored alert back as it was (no merge, no limit: it was accepted before).
+  void restore(SharedAlert a) { alerts_.insert_or_assign(a->fingerprint(), std::move(a)); }
+
+  // The stored alert, or null.
+  SharedAlert get(std::uint64_t fingerprint) const;
   std::vector<Alert> list() const;
   // Calls f(const SharedAlert&) for each stored alert, in no particular order.
   template <typename F>
@@ -68,7 +75,7 @@ class AlertStore {
   std::size_t size() const { return alerts_.size(); }
 
   // Removes alerts resolved at least `resolved_retention` before now; returns them.
-  std::vector<Alert> gc(Timestamp now);
+  std::vector<SharedAlert> gc(Timestamp now);
 
   void set_options(AlertStoreOptions options) { options_ = options; }
 
@@ -80,6 +87,7 @@ class AlertStore {
 // Alertmanager's alert order (types.AlertSlice): by job, then instance (an alert with the label
 // sorts before one without), then by label set (model.LabelSet.Before).
 bool alert_less(const Alert& a, const Alert& b);
+bool alert_less(const StoredAlert& a, const StoredAlert& b);
 // model.LabelSet.Before: fewer labels first, then by the merged sorted names.
 bool labels_before(const Labels& a, const Labels& b);
 // model.LabelSet.String(): "name=\"value\"" strings sorted as strings, joined by ", ", in braces.

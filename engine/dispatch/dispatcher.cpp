@@ -9,6 +9,8 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include "engine/common/byte_codec.h"
+#include "engine/common/hash.h"
 #include "engine/common/log.h"
 
 namespace tocsin::dispatch {
@@ -20,6 +22,7 @@ struct Dispatcher::Group {
   AggregationGroup ag;
   TimerId timer = 0;
   std::set<std::string> inflight;  // receiver keys whose delivery is still retrying
+  std::weak_ptr<Group> self;       // for the index, which holds plain pointers
 };
 
 struct Dispatcher::Delivery {
@@ -130,11 +133,16 @@ FingerprintSet fingerprints(const std::vector<SharedAlert>& alerts, bool resolve
   return out;
 }
 
-// Keeps the alerts no muter silences.
-std::vector<SharedAlert> without_muted(std::vector<SharedAlert> alerts, const Muter& muter,
-                                       Timestamp now) {
-  std::erase_if(alerts,
-                [&](const SharedAlert& a) { return !muter.mutes(a->labels, now).empty(); });
+// Keeps the alerts no muter mutes (the muters read Labels: built once per alert).
+std::vector<SharedAlert> without_muted(std::vector<SharedAlert> alerts,
+                                       std::initializer_list<const Muter*> muters, Timestamp now) {
+  std::erase_if(alerts, [&](const SharedAlert& a) {
+    const Labels labels = a->labels();
+    for (const Muter* m : muters) {
+      if (!m->mutes(labels, now).empty()) return true;
+    }
+    return false;
+  });
   return alerts;
 }
 
@@ -144,7 +152,7 @@ std::vector<Alert> notification_alerts(const std::vector<SharedAlert>& alerts, T
   std::vector<Alert> out;
   out.reserve(alerts.size());
   for (const SharedAlert& a : alerts) {
-    out.push_back(*a);
+    out.push_back(a->alert());
     if (!a->resolved_at(flush)) out.back().ends_at = 0;
   }
   return out;
@@ -223,7 +231,9 @@ Status Dispatcher::apply_config(const config::Config& cfg) {
   time_intervals_ = std::move(*intervals);
   notifiers_ = std::move(notifiers);
   inhibitor_ = std::make_unique<Inhibitor>(cfg.inhibit_rules);
-  store_.for_each([&](const SharedAlert& a) { inhibitor_->observe(*a); });
+  store_.for_each([&](const SharedAlert& a) {
+    inhibitor_->observe(a->labels(), a->fingerprint(), a->ends_at);
+  });
 
   // Keep the groups whose route still exists, by route id; drop alerts that no longer belong.
   std::map<std::string, const Route*> by_id;
@@ -237,20 +247,25 @@ Status Dispatcher::apply_config(const config::Config& cfg) {
     }
     AggregationGroup& ag = it->second->ag;
     ag.set_route(r->second);
-    for (const Alert& a : ag.alerts()) {
-      auto routes = (*tree)->match(a.labels);
+    std::vector<std::uint64_t> gone;
+    ag.for_each([&](const SharedAlert& a) {
+      const Labels labels = a->labels();
+      auto routes = (*tree)->match(labels);
       bool still = std::find(routes.begin(), routes.end(), r->second) != routes.end() &&
-                   group_labels(a.labels, r->second->opts()) == ag.labels();
-      if (!still) ag.remove(a.fingerprint());
-    }
+                   group_labels(labels, r->second->opts()) == ag.labels();
+      if (!still) gone.push_back(a->fingerprint());
+    });
+    for (std::uint64_t fp : gone) ag.remove(fp);
     ++it;
   }
   route_ = std::move(*tree);
+  reindex_groups();
   const Timestamp now = scheduler_.now();
   store_.for_each([&](const SharedAlert& a) {
-    if (!a->resolved_at(now)) route_alert(a, now);
+    if (!a->resolved_at(now)) route_alert(a, a->labels(), now);
   });
   metrics_->groups->Set(static_cast<double>(groups_.size()));
+  ++state_version_;
   return {};
 }
 
@@ -264,6 +279,7 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
   std::size_t limited = 0;  // new alerts refused by --alerts.limit
   std::string first_limited;
   const std::size_t batch = alerts.size();
+  if (!alerts.empty()) ++state_version_;
   for (Alert& in : alerts) {
     Alert a = prepare_alert(std::move(in), now, resolve_timeout);
     const bool firing = a.ends_at > now;
@@ -276,7 +292,7 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
       errors += (errors.empty() ? "" : "; ") + st.error().message;
       continue;
     }
-    auto stored = store_.put(std::move(a), now);
+    auto stored = store_.put(a, now);
     if (!stored) {
       if (stored.error().code == ErrorCode::kResourceExhausted) {
         if (limited++ == 0) {
@@ -291,8 +307,8 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
       errors += (errors.empty() ? "" : "; ") + stored.error().message;
       continue;
     }
-    inhibitor_->observe(**stored);
-    route_alert(*stored, now);
+    inhibitor_->observe(a.labels, (*stored)->fingerprint(), (*stored)->ends_at);
+    route_alert(*stored, a.labels, now);
   }
   metrics_->groups->Set(static_cast<double>(groups_.size()));
   if (limited > 0) {
@@ -315,29 +331,88 @@ void Dispatcher::put(std::vector<Alert> alerts, Timestamp now) {
   }
 }
 
-void Dispatcher::route_alert(const SharedAlert& a, Timestamp now) {
-  for (const Route* r : route_->match(a->labels)) add_to_group(a, *r, now);
+void Dispatcher::route_alert(const SharedAlert& a, const Labels& labels, Timestamp now) {
+  for (const Route* r : route_->match(labels)) add_to_group(a, labels, *r, now);
 }
 
-void Dispatcher::add_to_group(const SharedAlert& shared, const Route& route, Timestamp now) {
-  const Alert& a = *shared;
-  Labels gl = group_labels(a.labels, route.opts());
-  auto key = std::make_pair(route.id(), gl);
-  auto it = groups_.find(key);
-  if (it == groups_.end()) {
-    if (options_.max_aggregation_groups != 0 &&
-        groups_.size() >= options_.max_aggregation_groups) {
-      log::error("too many aggregation groups, alert dropped from routing",
-                 {{"alert", a.labels.to_braces()}, {"route", route.id()}});
+namespace {
+
+// Whether `label` is one of the labels `opts` groups by.
+bool groups_by(const RouteOpts& opts, const std::string& label) {
+  if (opts.group_by_all) return true;
+  return opts.group_by.count(label) != 0;
+}
+
+std::uint64_t route_hash(const Route& route) {
+  const Route* p = &route;
+  return fnv1a(std::string_view(reinterpret_cast<const char*>(&p), sizeof p));
+}
+
+// The group index's hash: the route (by address: routes live as long as the tree, and the index
+// is rebuilt with the tree) and the group label pairs, without building the group's Labels.
+std::uint64_t group_hash(const Route& route, const Labels& alert_labels) {
+  std::uint64_t h = route_hash(route);
+  const RouteOpts& opts = route.opts();
+  for (const Label& l : alert_labels) {
+    if (!groups_by(opts, l.name)) continue;
+    h = fnv1a_sep(fnv1a(l.name, h));
+    h = fnv1a_sep(fnv1a(l.value, h));
+  }
+  return h;
+}
+
+std::uint64_t group_hash_of(const Route& route, const Labels& group_labels) {
+  std::uint64_t h = route_hash(route);
+  for (const Label& l : group_labels) {
+    h = fnv1a_sep(fnv1a(l.name, h));
+    h = fnv1a_sep(fnv1a(l.value, h));
+  }
+  return h;
+}
+
+// Whether `group` equals group_labels(alert_labels, opts), without building the latter.
+bool same_group(const Labels& group, const Labels& alert_labels, const RouteOpts& opts) {
+  std::size_t i = 0;
+  for (const Label& l : alert_labels) {
+    if (!groups_by(opts, l.name)) continue;
+    if (i == group.size() || group[i] != l) return false;
+    ++i;
+  }
+  return i == group.size();
+}
+
+}  // namespace
+
+void Dispatcher::reindex_groups() {
+  group_index_.clear();
+  for (auto& [key, g] : groups_) {
+    group_index_.emplace(group_hash_of(g->ag.route(), g->ag.labels()), g.get());
+  }
+}
+
+void Dispatcher::add_to_group(const SharedAlert& shared, const Labels& labels, const Route& route,
+                              Timestamp now) {
+  const std::uint64_t h = group_hash(route, labels);
+  auto [b, e] = group_index_.equal_range(h);
+  for (auto it = b; it != e; ++it) {
+    Group* g = it->second;
+    if (&g->ag.route() == &route && same_group(g->ag.labels(), labels, route.opts())) {
+      if (g->ag.insert(shared, now)) schedule_flush(g->self.lock());
       return;
     }
-    auto g = std::make_shared<Group>(Group{AggregationGroup(&route, gl, now), 0, {}});
-    it = groups_.emplace(std::move(key), g).first;
-    g->ag.insert(shared, now);
-    schedule_flush(g);
+  }
+  if (options_.max_aggregation_groups != 0 && groups_.size() >= options_.max_aggregation_groups) {
+    log::error("too many aggregation groups, alert dropped from routing",
+               {{"alert", labels.to_braces()}, {"route", route.id()}});
     return;
   }
-  if (it->second->ag.insert(shared, now)) schedule_flush(it->second);
+  Labels gl = group_labels(labels, route.opts());
+  auto g = std::make_shared<Group>(Group{AggregationGroup(&route, gl, now), 0, {}, {}});
+  g->self = g;
+  groups_.emplace(std::make_pair(route.id(), std::move(gl)), g);
+  group_index_.emplace(h, g.get());
+  g->ag.insert(shared, now);
+  schedule_flush(g);
 }
 
 void Dispatcher::schedule_flush(const std::shared_ptr<Group>& g) {
@@ -351,6 +426,7 @@ void Dispatcher::schedule_flush(const std::shared_ptr<Group>& g) {
 void Dispatcher::on_group_timer(const std::shared_ptr<Group>& g) {
   const Timestamp now = scheduler_.now();
   g->ag.on_flush(now);  // the next flush is group_interval after this one, however long it takes
+  ++state_version_;
   schedule_flush(g);
   flush(g, now);
 }
@@ -363,27 +439,24 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
   if (batch.alerts.empty()) return;
   const RouteOpts opts = g->ag.route().opts();
   auto state = std::make_shared<FlushState>(FlushState{g, std::move(batch.resolved), 0, true});
-  auto finish = [state] {
+  auto finish = [this, state] {
     if (state->pending > 0) return;
     if (auto grp = state->group.lock(); grp && state->all_ok) {
       grp->ag.delete_if_not_modified(state->resolved);
+      ++state_version_;
     }
   };
 
   std::vector<SharedAlert> alerts = std::move(batch.alerts);
-  // 1. Inhibition.
-  alerts = without_muted(std::move(alerts), *inhibitor_, now);
-  // 2. active_time_intervals: outside all of them, the route is muted.
-  if (!alerts.empty() && !opts.active_time_intervals.empty() &&
-      !time_intervals_.any_contains(opts.active_time_intervals, now)) {
+  // 1. Inhibition, 2. active_time_intervals (outside all of them the route is muted),
+  // 3. mute_time_intervals, 4. silences. The interval stages mute all alerts or none, so the
+  // two per-alert stages run together, reading each alert's labels once.
+  if ((!opts.active_time_intervals.empty() &&
+       !time_intervals_.any_contains(opts.active_time_intervals, now)) ||
+      time_intervals_.any_contains(opts.mute_time_intervals, now)) {
     alerts.clear();
   }
-  // 3. mute_time_intervals.
-  if (!alerts.empty() && time_intervals_.any_contains(opts.mute_time_intervals, now)) {
-    alerts.clear();
-  }
-  // 4. Silences.
-  alerts = without_muted(std::move(alerts), silencer_, now);
+  alerts = without_muted(std::move(alerts), {inhibitor_.get(), &silencer_}, now);
   if (alerts.empty()) return finish();
 
   // 5. Each integration of the receiver: dedup → retry → notify → log.
@@ -438,6 +511,7 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
                key = g->ag.group_key()](bool ok) {
       if (ok) nflog_.log(rk, key, firing, resolved, scheduler_.now());
       if (auto grp = weak.lock()) grp->inflight.erase(rks);
+      ++state_version_;
       state->all_ok = state->all_ok && ok;
       --state->pending;
       finish();
@@ -612,20 +686,25 @@ std::vector<std::shared_ptr<notifiers::Notifier>>* Dispatcher::integrations(
 
 void Dispatcher::maintenance() {
   const Timestamp now = scheduler_.now();
+  bool removed = false;
   for (auto it = groups_.begin(); it != groups_.end();) {
     if (it->second->ag.empty() && it->second->inflight.empty()) {
       scheduler_.cancel(it->second->timer);
       it = groups_.erase(it);
+      removed = true;
     } else {
       ++it;
     }
   }
-  for (const Alert& a : store_.gc(now)) inhibitor_->forget(a.fingerprint());
+  if (removed) reindex_groups();
+  auto collected = store_.gc(now);
+  for (const SharedAlert& a : collected) inhibitor_->forget(a->fingerprint());
+  if (removed || !collected.empty()) ++state_version_;
   silences_.gc(now);
   nflog_.gc(now);
   double inhibited = 0;
   store_.for_each([&](const SharedAlert& a) {
-    if (!a->resolved_at(now) && !inhibitor_->mutes(a->labels, now).empty()) ++inhibited;
+    if (!a->resolved_at(now) && !inhibitor_->mutes(a->labels(), now).empty()) ++inhibited;
   });
   metrics_->inhibited->Set(inhibited);
   metrics_->groups->Set(static_cast<double>(groups_.size()));
@@ -650,7 +729,7 @@ AlertStatus Dispatcher::status_of(const Alert& a, Timestamp now) const {
 std::vector<AlertStatus> Dispatcher::alerts(Timestamp now) const {
   std::vector<AlertStatus> out;
   store_.for_each([&](const SharedAlert& a) {
-    if (!a->resolved_at(now)) out.push_back(status_of(*a, now));
+    if (!a->resolved_at(now)) out.push_back(status_of(a->alert(), now));
   });
   return out;
 }
@@ -659,15 +738,158 @@ std::vector<GroupStatus> Dispatcher::groups(Timestamp now) const {
   std::vector<GroupStatus> out;
   for (const auto& [key, g] : groups_) {
     GroupStatus gs{g->ag.labels(), g->ag.route().opts().receiver, g->ag.group_key(), {}};
-    for (const Alert& a : g->ag.alerts()) {
-      if (a.resolved_at(now)) continue;
+    g->ag.for_each([&](const SharedAlert& a) {
+      if (a->resolved_at(now)) return;
       // The group holds the alert as it was routed; show the stored (latest) version.
-      const Alert* stored = store_.get(a.fingerprint());
-      gs.alerts.push_back(status_of(stored ? *stored : a, now));
-    }
+      SharedAlert stored = store_.get(a->fingerprint());
+      gs.alerts.push_back(status_of((stored ? stored : a)->alert(), now));
+    });
     if (!gs.alerts.empty()) out.push_back(std::move(gs));
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State files.
+//
+// Body: when it was taken, a table of the distinct stored alerts (StoredAlert::encode), then the store as indexes
+// into the table, then the groups: route id, group labels, has_flushed, next_flush, whether a
+// delivery was unconfirmed, and their alerts as indexes. A group may hold an older version of
+// an alert than the store, or one the store has already collected, so both refer to the table.
+
+std::string Dispatcher::snapshot_state(Timestamp now) const {
+  std::unordered_map<const StoredAlert*, std::uint64_t> index;
+  std::vector<const StoredAlert*> table;
+  auto ref = [&](const SharedAlert& a) {
+    auto [it, fresh] = index.emplace(a.get(), table.size());
+    if (fresh) table.push_back(a.get());
+    return it->second;
+  };
+  std::vector<std::uint64_t> store;
+  store.reserve(store_.size());
+  store_.for_each([&](const SharedAlert& a) { store.push_back(ref(a)); });
+  std::string groups;
+  put_varint(groups, groups_.size());
+  for (const auto& [key, g] : groups_) {
+    put_bytes(groups, key.first);
+    put_varint(groups, key.second.size());
+    for (const Label& l : key.second) put_bytes(groups, l.name), put_bytes(groups, l.value);
+    groups.push_back(g->ag.has_flushed() ? 1 : 0);
+    put_fixed64(groups, static_cast<std::uint64_t>(g->ag.next_flush()));
+    groups.push_back(g->inflight.empty() ? 0 : 1);
+    put_varint(groups, g->ag.size());
+    g->ag.for_each([&](const SharedAlert& a) { put_varint(groups, ref(a)); });
+  }
+  std::string out;
+  put_fixed64(out, static_cast<std::uint64_t>(now));
+  put_varint(out, table.size());
+  for (const StoredAlert* a : table) a->encode(out);
+  put_varint(out, store.size());
+  for (std::uint64_t i : store) put_varint(out, i);
+  out += groups;
+  return out;
+}
+
+Status Dispatcher::restore_state(std::string_view body, Timestamp now) {
+  auto corrupt = [](const std::string& what) {
+    return invalid_argument("dispatch state: " + what);
+  };
+  ByteReader r(body);
+  std::uint64_t taken, n;
+  if (!r.fixed64(taken)) return corrupt("truncated");
+  if (!r.varint(n) || n > body.size()) return corrupt("bad alert count");
+  const Timestamp snapshot_at = static_cast<Timestamp>(taken);
+  const Duration down = std::max<Duration>(0, now - snapshot_at);
+  std::vector<SharedAlert> table;
+  table.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    std::string_view rest = r.rest();
+    auto a = StoredAlert::decode(rest);
+    if (!a) return corrupt(a.error().message);
+    r.skip(r.rest().size() - rest.size());
+    if (down > 0 && !(*a)->resolved_at(snapshot_at)) *a = (*a)->with_ends_at((*a)->ends_at + down);
+    table.push_back(std::move(*a));
+  }
+  auto get_ref = [&](SharedAlert& out) {
+    std::uint64_t i;
+    if (!r.varint(i) || i >= table.size()) return false;
+    out = table[i];
+    return true;
+  };
+  std::vector<SharedAlert> store;
+  if (!r.varint(n) || n > table.size()) return corrupt("bad store size");
+  for (std::uint64_t i = 0; i < n; ++i) {
+    if (!get_ref(store.emplace_back())) return corrupt("bad store entry");
+  }
+  struct SavedGroup {
+    std::string route_id;
+    Labels labels;
+    bool has_flushed = false;
+    Timestamp next_flush = 0;
+    bool unconfirmed = false;
+    std::vector<SharedAlert> alerts;
+  };
+  std::vector<SavedGroup> saved;
+  if (!r.varint(n) || n > body.size()) return corrupt("bad group count");
+  for (std::uint64_t i = 0; i < n; ++i) {
+    SavedGroup g;
+    std::string_view id;
+    std::uint64_t nl, next, na;
+    std::uint8_t flushed, unconfirmed;
+    if (!r.bytes(id) || !r.varint(nl) || nl > body.size()) return corrupt("bad group");
+    std::vector<Label> labels;
+    for (std::uint64_t k = 0; k < nl; ++k) {
+      std::string_view name, value;
+      if (!r.bytes(name) || !r.bytes(value)) return corrupt("bad group label");
+      labels.push_back({std::string(name), std::string(value)});
+    }
+    if (!r.byte(flushed) || !r.fixed64(next) || !r.byte(unconfirmed) || !r.varint(na) ||
+        na > table.size()) {
+      return corrupt("bad group timing");
+    }
+    for (std::uint64_t k = 0; k < na; ++k) {
+      if (!get_ref(g.alerts.emplace_back())) return corrupt("bad group alert");
+    }
+    g.route_id = std::string(id);
+    g.labels = Labels::from_unsorted(std::move(labels));
+    g.has_flushed = flushed != 0;
+    g.next_flush = static_cast<Timestamp>(next);
+    g.unconfirmed = unconfirmed != 0;
+    saved.push_back(std::move(g));
+  }
+  if (!r.empty()) return corrupt("trailing bytes");
+
+  // Decoded whole: apply.
+  for (SharedAlert& a : store) {
+    inhibitor_->observe(a->labels(), a->fingerprint(), a->ends_at);
+    store_.restore(std::move(a));
+  }
+  std::map<std::string, const Route*> by_id;
+  route_->walk([&](const Route& rt) { by_id.emplace(rt.id(), &rt); });
+  std::vector<std::shared_ptr<Group>> restored;
+  for (SavedGroup& sg : saved) {
+    auto rt = by_id.find(sg.route_id);
+    if (rt == by_id.end()) continue;  // the route is gone: its alerts are routed again below
+    auto key = std::make_pair(sg.route_id, sg.labels);
+    if (groups_.count(key)) continue;
+    auto g = std::make_shared<Group>(Group{AggregationGroup(rt->second, sg.labels, now), 0, {}, {}});
+    g->self = g;
+    for (SharedAlert& a : sg.alerts) g->ag.insert(std::move(a), now);
+    // A group due while tocsin was down, or whose delivery was not confirmed, flushes now;
+    // the others keep their time (no early flush of every group after a restart).
+    Timestamp next = sg.unconfirmed ? now : std::max(sg.next_flush, now);
+    g->ag.restore_timing(sg.has_flushed, next);
+    groups_.emplace(std::move(key), g);
+    restored.push_back(std::move(g));
+  }
+  reindex_groups();
+  store_.for_each([&](const SharedAlert& a) {
+    if (!a->resolved_at(now)) route_alert(a, a->labels(), now);
+  });
+  for (const auto& g : restored) schedule_flush(g);
+  metrics_->groups->Set(static_cast<double>(groups_.size()));
+  ++state_version_;
+  return {};
 }
 
 }  // namespace tocsin::dispatch

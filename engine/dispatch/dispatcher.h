@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -102,6 +103,9 @@ struct DispatcherOptions {
   std::function<double()> random;  // [0, 1) for jitter; default: a seeded PRNG
 };
 
+inline constexpr std::string_view kDispatchStateKind = "dispatch";
+inline constexpr int kDispatchStateVersion = 1;
+
 // An alert as the API shows it.
 struct AlertStatus {
   Alert alert;
@@ -159,6 +163,21 @@ class Dispatcher {
   // Cancels every timer; in-flight notifications complete into nothing.
   void stop();
 
+  // State that survives a restart (the app writes it under --storage.path, kind
+  // kDispatchStateKind): the stored alerts and the aggregation groups with their alerts, whether
+  // they have flushed, when they flush next, and whether a delivery was still unconfirmed.
+  // state_version() changes whenever that state may have changed.
+  std::uint64_t state_version() const { return state_version_; }
+  std::string snapshot_state(Timestamp now) const;
+  // Restores a snapshot into a dispatcher that has no alerts yet: groups whose route id still
+  // exists keep their timers (a group due in the past, or with an unconfirmed delivery, flushes
+  // at once; the notification log decides what is sent again); alerts are routed again. Alerts
+  // are restored even over --alerts.limit (they were accepted). An alert still firing when the
+  // snapshot was taken gets its end moved by the time tocsin was down, so its sender has the
+  // window it had to send it again: a restart never resolves a firing alert. On a decoding
+  // error nothing is restored.
+  Status restore_state(std::string_view body, Timestamp now);
+
  private:
   struct Group;
   struct Delivery;
@@ -168,8 +187,10 @@ class Dispatcher {
   Dispatcher(DispatcherOptions options, Scheduler& scheduler, NotifierFactory factory,
              Silences& silences, NotificationLog& nflog, prometheus::Registry& registry);
 
-  void route_alert(const SharedAlert& a, Timestamp now);
-  void add_to_group(const SharedAlert& a, const Route& route, Timestamp now);
+  void route_alert(const SharedAlert& a, const Labels& labels, Timestamp now);
+  void add_to_group(const SharedAlert& a, const Labels& labels, const Route& route, Timestamp now);
+  // Rebuilds group_index_ from groups_ (after groups were removed or routes replaced).
+  void reindex_groups();
   void schedule_flush(const std::shared_ptr<Group>& g);
   void on_group_timer(const std::shared_ptr<Group>& g);
   void flush(const std::shared_ptr<Group>& g, Timestamp now);
@@ -199,11 +220,14 @@ class Dispatcher {
   std::map<std::string, std::vector<std::shared_ptr<notifiers::Notifier>>> notifiers_;
 
   AlertStore store_;
-  // (route id, group labels) → group.
+  // (route id, group labels) → group: owns the groups, in the API's order.
   std::map<std::pair<std::string, Labels>, std::shared_ptr<Group>> groups_;
+  // Hash of (route, group labels) → group, for put()'s lookup without building the key.
+  std::unordered_multimap<std::uint64_t, Group*> group_index_;
   std::deque<DeadLetter> dead_letters_;
   std::function<void(const DeadLetter&)> dead_letter_hook_;
   TimerId maintenance_timer_ = 0;
+  std::uint64_t state_version_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   struct Lane {  // one integration's deliveries
     std::size_t inflight = 0;

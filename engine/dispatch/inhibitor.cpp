@@ -54,12 +54,15 @@ void Inhibitor::remove(Rule& r, std::uint64_t fp) {
 }
 
 void Inhibitor::observe(const Alert& alert) {
-  const std::uint64_t fp = alert.fingerprint();
+  observe(alert.labels, alert.fingerprint(), alert.ends_at);
+}
+
+void Inhibitor::observe(const Labels& labels, std::uint64_t fp, Timestamp ends_at) {
   for (Rule& r : rules_) {
     remove(r, fp);
-    if (!matchers::matches(r.source, alert.labels)) continue;
-    Source s{equal_key(r, alert.labels), alert.ends_at == 0 ? kNever : alert.ends_at,
-             matchers::matches(r.target, alert.labels)};
+    if (!matchers::matches(r.source, labels)) continue;
+    Source s{equal_key(r, labels), ends_at == 0 ? kNever : ends_at,
+             matchers::matches(r.target, labels)};
     Bucket& b = r.index[s.key];
     b.all.emplace(s.end, fp);
     if (!s.matches_target) b.non_target.emplace(s.end, fp);

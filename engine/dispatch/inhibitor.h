@@ -33,6 +33,8 @@ class Inhibitor final : public Muter {
   explicit Inhibitor(const std::vector<config::InhibitRule>& rules);
 
   void observe(const Alert& alert);
+  // The same for an alert with these labels, fingerprint and ends_at (0 = no end).
+  void observe(const Labels& labels, std::uint64_t fingerprint, Timestamp ends_at);
   void forget(std::uint64_t fingerprint);
 
   // The fingerprint (16 hex digits) of one inhibiting source, or empty.

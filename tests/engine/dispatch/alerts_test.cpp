@@ -123,7 +123,7 @@ TEST(AlertStore, GcRemovesResolvedAfterRetention) {
   EXPECT_TRUE(store.gc(149).empty());
   auto removed = store.gc(150);
   ASSERT_EQ(removed.size(), 1u);
-  EXPECT_EQ(removed[0].name(), "A");
+  EXPECT_EQ(removed[0]->label("alertname"), "A");
   EXPECT_EQ(store.size(), 1u);
 }
 

@@ -1,0 +1,263 @@
+// The dispatcher's state across a restart: a snapshot taken by one Dispatcher is restored into
+// a new one (new scheduler and notifiers, the notification log reloaded from its snapshot), as
+// the app does with dispatch.state and nflog.json. Time is stepped with a FakeClock.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <prometheus/registry.h>
+
+#include "engine/config/load.h"
+#include "engine/dispatch/dispatcher.h"
+
+namespace tocsin::dispatch {
+namespace {
+
+class Recorder final : public notifiers::Notifier {
+ public:
+  explicit Recorder(const Clock& clock) : clock_(clock) {}
+  std::string_view integration() const override { return "webhook"; }
+  bool send_resolved() const override { return true; }
+  void notify(const notifiers::Notification& n,
+              std::function<void(notifiers::NotifyResult)> done) override {
+    std::string what;
+    for (const Alert& a : n.alerts) {
+      what += std::string(a.labels.get("alertname")) + (a.ends_at == 0 ? ":firing " : ":resolved ");
+    }
+    sent.push_back({clock_.now(), what});
+    if (hold) return held.push_back(std::move(done));
+    done(notifiers::NotifyResult::ok());
+  }
+  std::vector<std::pair<Timestamp, std::string>> sent;
+  bool hold = false;
+  std::vector<std::function<void(notifiers::NotifyResult)>> held;
+
+ private:
+  const Clock& clock_;
+};
+
+constexpr const char* kConfig = R"(
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+receivers:
+  - name: team
+    webhook_configs: [{url: "http://127.0.0.1:1/"}]
+)";
+
+// One process lifetime: its scheduler, notification log and dispatcher.
+struct Instance {
+  Instance(FakeClock& clock, const std::string& yaml) : scheduler(clock) {
+    auto cfg = config::load_config_from_string(yaml, "am.yml");
+    EXPECT_TRUE(cfg);
+    config = *cfg;
+    DispatcherOptions opts;
+    opts.random = [] { return 0.5; };
+    auto d = Dispatcher::create(
+        config, opts, scheduler,
+        [this, &clock](const config::Receiver&) {
+          std::vector<std::unique_ptr<notifiers::Notifier>> out;
+          auto n = std::make_unique<Recorder>(clock);
+          recorder = n.get();
+          out.push_back(std::move(n));
+          return out;
+        },
+        silences, nflog, registry);
+    EXPECT_TRUE(d);
+    dispatcher = std::move(*d);
+  }
+  ~Instance() {
+    if (recorder) recorder->held.clear();  // the deliveries die with the process
+    dispatcher.reset();
+  }
+  ManualScheduler scheduler;
+  prometheus::Registry registry;
+  Silences silences{{}, nullptr};
+  NotificationLog nflog;
+  config::Config config;
+  Recorder* recorder = nullptr;
+  std::unique_ptr<Dispatcher> dispatcher;
+};
+
+class DispatchStateTest : public ::testing::Test {
+ protected:
+  Alert alert(const char* name, Timestamp ends) {
+    Alert a;
+    a.labels = {{"alertname", name}};
+    a.starts_at = clock_.now();
+    a.ends_at = ends;
+    return a;
+  }
+  // Snapshots `from` and starts a new instance from the snapshot (the old one is gone).
+  std::unique_ptr<Instance> restart(std::unique_ptr<Instance> from,
+                                    const std::string& yaml = kConfig) {
+    const std::string state = from->dispatcher->snapshot_state(clock_.now());
+    const std::string log = from->nflog.snapshot();
+    from.reset();
+    auto next = std::make_unique<Instance>(clock_, yaml);
+    EXPECT_TRUE(next->nflog.load(log));
+    auto st = next->dispatcher->restore_state(state, clock_.now());
+    EXPECT_TRUE(st) << st.error().message;
+    return next;
+  }
+  FakeClock clock_{1'700'000'000'000};
+};
+
+TEST_F(DispatchStateTest, AGroupKeepsItsFirstFlushTimeAcrossARestart) {
+  auto p = std::make_unique<Instance>(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p->dispatcher->put_alerts({alert("A", t0 + 24 * kHour)}, t0));
+  p->scheduler.run_until(t0 + 10 * kSecond);
+  clock_.set(t0 + 15 * kSecond);
+  p = restart(std::move(p));
+  p->scheduler.run_until(t0 + 30 * kSecond - 1);
+  EXPECT_TRUE(p->recorder->sent.empty()) << "flushed early after the restart";
+  p->scheduler.run_until(t0 + 30 * kSecond);
+  ASSERT_EQ(p->recorder->sent.size(), 1u);
+  EXPECT_EQ(p->recorder->sent[0].first, t0 + 30 * kSecond);
+  EXPECT_EQ(p->recorder->sent[0].second, "A:firing ");
+  // And the next flush keeps its rhythm: nothing changed, so nothing until the repeat.
+  p->scheduler.run_until(t0 + 30 * kSecond + 2 * kHour);
+  EXPECT_EQ(p->recorder->sent.size(), 1u);
+}
+
+TEST_F(DispatchStateTest, AResolvedNotificationIsNotLostByARestart) {
+  auto p = std::make_unique<Instance>(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p->dispatcher->put_alerts({alert("A", t0 + 24 * kHour), alert("B", t0 + 24 * kHour)}, t0));
+  p->scheduler.run_until(t0 + 31 * kSecond);
+  ASSERT_EQ(p->recorder->sent.size(), 2u);  // one group each
+  Alert resolved = alert("A", t0 + kMinute);
+  resolved.starts_at = t0;
+  p->scheduler.run_until(t0 + kMinute);
+  ASSERT_TRUE(p->dispatcher->put_alerts({resolved}, clock_.now()));
+  p->scheduler.run_until(t0 + 2 * kMinute);
+  p = restart(std::move(p));
+  // The group's next flush is group_interval after the first one: the resolution goes out then.
+  p->scheduler.run_until(t0 + 30 * kSecond + 5 * kMinute);
+  ASSERT_EQ(p->recorder->sent.size(), 1u);
+  EXPECT_EQ(p->recorder->sent[0].first, t0 + 30 * kSecond + 5 * kMinute);
+  EXPECT_EQ(p->recorder->sent[0].second, "A:resolved ");
+  // B stays firing and is not sent again before its repeat_interval.
+  p->scheduler.run_until(t0 + 3 * kHour);
+  EXPECT_EQ(p->recorder->sent.size(), 1u);
+  EXPECT_EQ(p->dispatcher->alerts(clock_.now()).size(), 1u);
+}
+
+TEST_F(DispatchStateTest, AnUnconfirmedDeliveryIsSentAgainAtOnce) {
+  auto p = std::make_unique<Instance>(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p->dispatcher->put_alerts({alert("A", t0 + 24 * kHour)}, t0));
+  p->recorder->hold = true;  // the receiver never answers before the crash
+  p->scheduler.run_until(t0 + 40 * kSecond);
+  ASSERT_EQ(p->recorder->sent.size(), 1u);
+  p = restart(std::move(p));
+  p->scheduler.run_until(t0 + 40 * kSecond);
+  ASSERT_EQ(p->recorder->sent.size(), 1u);
+  EXPECT_EQ(p->recorder->sent[0].second, "A:firing ");
+  // Confirmed now: logged, so the next group_interval sends nothing.
+  p->scheduler.run_until(t0 + 30 * kSecond + 5 * kMinute + 1);
+  EXPECT_EQ(p->recorder->sent.size(), 1u);
+}
+
+TEST_F(DispatchStateTest, AGroupDueWhileDownFlushesOnStart) {
+  auto p = std::make_unique<Instance>(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p->dispatcher->put_alerts({alert("A", t0 + 24 * kHour)}, t0));
+  p->scheduler.run_until(t0 + 5 * kSecond);
+  const std::string state = p->dispatcher->snapshot_state(clock_.now());
+  p.reset();
+  clock_.set(t0 + 2 * kMinute);  // down for longer than group_wait
+  p = std::make_unique<Instance>(clock_, kConfig);
+  ASSERT_TRUE(p->dispatcher->restore_state(state, clock_.now()));
+  p->scheduler.run_until(clock_.now());
+  ASSERT_EQ(p->recorder->sent.size(), 1u);
+  EXPECT_EQ(p->recorder->sent[0].first, t0 + 2 * kMinute);
+}
+
+TEST_F(DispatchStateTest, ARestartNeverResolvesAFiringAlert) {
+  // As a rule manager sends them: an end a few minutes ahead, renewed while it fires.
+  auto p = std::make_unique<Instance>(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p->dispatcher->put_alerts({alert("A", t0 + 4 * kMinute)}, t0));
+  Alert gone = alert("B", t0 + 10 * kSecond);  // resolved before the snapshot: stays resolved
+  ASSERT_TRUE(p->dispatcher->put_alerts({gone}, t0));
+  p->scheduler.run_until(t0 + kMinute);
+  ASSERT_EQ(p->recorder->sent.size(), 1u);  // B resolved before its first flush: never sent
+  const std::string state = p->dispatcher->snapshot_state(clock_.now());
+  p.reset();
+  clock_.set(t0 + 10 * kMinute);  // down for 9 minutes: past A's end
+  p = std::make_unique<Instance>(clock_, kConfig);
+  ASSERT_TRUE(p->dispatcher->restore_state(state, clock_.now()));
+  auto alerts = p->dispatcher->alerts(clock_.now());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].alert.labels.get("alertname"), "A");
+  EXPECT_EQ(alerts[0].alert.ends_at, t0 + 13 * kMinute);  // the window it had left, from now
+  p->scheduler.run_until(t0 + 12 * kMinute);
+  for (const auto& [at, what] : p->recorder->sent) EXPECT_EQ(what.find("A:resolved"), std::string::npos);
+  // Not sent again by anyone: it resolves when that window ends.
+  p->scheduler.run_until(t0 + 20 * kMinute);
+  ASSERT_FALSE(p->recorder->sent.empty());
+  EXPECT_EQ(p->recorder->sent.back().second, "A:resolved ");
+}
+
+TEST_F(DispatchStateTest, AlertsOfARemovedRouteAreRoutedAgain) {
+  // The same config with the child route: A goes to the child route's group.
+  const std::string with_child = R"(
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 30s
+  group_interval: 5m
+  repeat_interval: 4h
+  routes:
+    - matchers: [alertname="A"]
+      receiver: team
+      group_by: [alertname, instance]
+receivers:
+  - name: team
+    webhook_configs: [{url: "http://127.0.0.1:1/"}]
+)";
+  auto p = std::make_unique<Instance>(clock_, with_child);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p->dispatcher->put_alerts({alert("A", t0 + 24 * kHour)}, t0));
+  p = restart(std::move(p), kConfig);  // the child route is gone
+  auto groups = p->dispatcher->groups(clock_.now());
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].group_key, "{}:{alertname=\"A\"}");
+  p->scheduler.run_until(t0 + 30 * kSecond);
+  EXPECT_EQ(p->recorder->sent.size(), 1u);
+}
+
+TEST_F(DispatchStateTest, ACorruptSnapshotRestoresNothing) {
+  auto p = std::make_unique<Instance>(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p->dispatcher->put_alerts({alert("A", t0 + 24 * kHour), alert("B", t0 + 24 * kHour)}, t0));
+  const std::string state = p->dispatcher->snapshot_state(clock_.now());
+  for (std::size_t cut : {std::size_t{0}, std::size_t{1}, state.size() / 2, state.size() - 1}) {
+    Instance fresh(clock_, kConfig);
+    auto st = fresh.dispatcher->restore_state(std::string_view(state).substr(0, cut), t0);
+    EXPECT_FALSE(st) << "cut at " << cut;
+    EXPECT_TRUE(fresh.dispatcher->alerts(t0).empty());
+    EXPECT_EQ(fresh.dispatcher->group_count(), 0u);
+  }
+  std::string garbage = state;
+  garbage[8] = '\x7f';  // after the time: an alert count larger than what follows
+  Instance fresh(clock_, kConfig);
+  EXPECT_FALSE(fresh.dispatcher->restore_state(garbage, t0));
+}
+
+TEST_F(DispatchStateTest, TheVersionMovesWithEveryChange) {
+  Instance p(clock_, kConfig);
+  const std::uint64_t v0 = p.dispatcher->state_version();
+  ASSERT_TRUE(p.dispatcher->put_alerts({alert("A", clock_.now() + kHour)}, clock_.now()));
+  const std::uint64_t v1 = p.dispatcher->state_version();
+  EXPECT_NE(v1, v0);
+  p.scheduler.advance(30 * kSecond);  // the flush and its confirmed delivery
+  EXPECT_NE(p.dispatcher->state_version(), v1);
+}
+
+}  // namespace
+}  // namespace tocsin::dispatch
