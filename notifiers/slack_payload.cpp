@@ -25,22 +25,39 @@ json mrkdwn_in(const config::SlackConfig& c) {
 
 bool is_literal(std::string_view s) { return s.find("{{") == std::string_view::npos; }
 
+// Slack's escaping (&, <, >), for the fallback message built from raw label values.
+std::string slack_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '&') {
+      out += "&amp;";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string slack_payload(const config::SlackConfig& c, Renderer& r) {
   json att = json::object();
-  put_if(att, "title", truncate_runes(r.text(c.title, "slack title"), kMaxTitleRunes).text);
+  put_if(att, "title", truncate_runes(r.slack(c.title, "slack title"), kMaxTitleRunes).text);
   put_if(att, "title_link", r.text(c.title_link, "slack title_link"));
-  put_if(att, "pretext", r.text(c.pretext, "slack pretext"));
-  att["text"] = r.text(c.text, "slack text");
-  att["fallback"] = r.text(c.fallback, "slack fallback");
+  put_if(att, "pretext", r.slack(c.pretext, "slack pretext"));
+  att["text"] = r.slack(c.text, "slack text");
+  att["fallback"] = r.slack(c.fallback, "slack fallback");
   att["callback_id"] = r.text(c.callback_id, "slack callback_id");
   if (!c.fields.empty()) {
     json fields = json::array();
     for (const auto& f : c.fields) {
       json fj = json::object();
-      put_if(fj, "title", r.text(f.title, "slack field title"));
-      put_if(fj, "value", r.text(f.value, "slack field value"));
+      put_if(fj, "title", r.slack(f.title, "slack field title"));
+      put_if(fj, "value", r.slack(f.value, "slack field value"));
       bool is_short = f.short_field.value_or(c.short_fields);
       if (is_short) fj["short"] = true;
       fields.push_back(std::move(fj));
@@ -52,17 +69,17 @@ std::string slack_payload(const config::SlackConfig& c, Renderer& r) {
     for (const auto& a : c.actions) {
       json aj = json::object();
       put_if(aj, "type", r.text(a.type, "slack action type"));
-      put_if(aj, "text", r.text(a.text, "slack action text"));
+      put_if(aj, "text", r.slack(a.text, "slack action text"));
       put_if(aj, "url", r.text(a.url, "slack action url"));
       put_if(aj, "style", r.text(a.style, "slack action style"));
       put_if(aj, "name", r.text(a.name, "slack action name"));
       put_if(aj, "value", r.text(a.value, "slack action value"));
       if (a.confirm) {
         json cj = json::object();
-        put_if(cj, "text", r.text(a.confirm->text, "slack confirm text"));
-        put_if(cj, "title", r.text(a.confirm->title, "slack confirm title"));
-        put_if(cj, "ok_text", r.text(a.confirm->ok_text, "slack confirm ok_text"));
-        put_if(cj, "dismiss_text", r.text(a.confirm->dismiss_text, "slack confirm dismiss_text"));
+        put_if(cj, "text", r.slack(a.confirm->text, "slack confirm text"));
+        put_if(cj, "title", r.slack(a.confirm->title, "slack confirm title"));
+        put_if(cj, "ok_text", r.slack(a.confirm->ok_text, "slack confirm ok_text"));
+        put_if(cj, "dismiss_text", r.slack(a.confirm->dismiss_text, "slack confirm dismiss_text"));
         aj["confirm"] = std::move(cj);
       }
       actions.push_back(std::move(aj));
@@ -71,7 +88,7 @@ std::string slack_payload(const config::SlackConfig& c, Renderer& r) {
   }
   put_if(att, "image_url", r.text(c.image_url, "slack image_url"));
   put_if(att, "thumb_url", r.text(c.thumb_url, "slack thumb_url"));
-  att["footer"] = r.text(c.footer, "slack footer");
+  att["footer"] = r.slack(c.footer, "slack footer");
   put_if(att, "color", r.text(c.color, "slack color"));
   att["mrkdwn_in"] = mrkdwn_in(c);
 
@@ -91,9 +108,9 @@ std::string slack_fallback_payload(const config::SlackConfig& c, const Notificat
   bool firing = false;
   for (const Alert& a : n.alerts) firing = firing || alert_status(a, n.now) == "firing";
   json att = json::object();
-  att["title"] = fallback_subject(n);
-  att["text"] = fallback_text(n, template_error);
-  att["fallback"] = fallback_subject(n);
+  att["title"] = slack_escape(fallback_subject(n));
+  att["text"] = slack_escape(fallback_text(n, template_error));
+  att["fallback"] = slack_escape(fallback_subject(n));
   att["callback_id"] = "";
   att["footer"] = "";
   att["color"] = firing ? "danger" : "good";

@@ -26,19 +26,24 @@ Renderer::Renderer(const tmpl::TemplateSet& templates, const Notification& n)
     : templates_(templates), data_(template_data(n)), now_(n.now), external_url_(n.external_url) {}
 
 std::string Renderer::text(std::string_view source, std::string_view what) {
-  return run(source, what, false);
+  return run(source, what, Mode::kText);
 }
 
 std::string Renderer::html(std::string_view source, std::string_view what) {
-  return run(source, what, true);
+  return run(source, what, Mode::kHtml);
 }
 
-std::string Renderer::run(std::string_view source, std::string_view what, bool html) {
+std::string Renderer::slack(std::string_view source, std::string_view what) {
+  return run(source, what, Mode::kSlack);
+}
+
+std::string Renderer::run(std::string_view source, std::string_view what, Mode mode) {
   if (error_ || source.empty()) return {};
   tmpl::ExecContext ctx;
   ctx.now = now_;
   ctx.external_url = external_url_;
-  ctx.html_mode = html;
+  ctx.html_mode = mode == Mode::kHtml;
+  ctx.slack_mode = mode == Mode::kSlack;
   ctx.missing_key = tmpl::MissingKey::kZero;
   auto r = templates_.execute_text(source, data_, ctx);
   if (!r) {

@@ -42,6 +42,10 @@ class Renderer {
   std::string text(std::string_view source, std::string_view what);
   // Executes `source` in HTML mode (ExecuteHTMLString): printed values are HTML-escaped.
   std::string html(std::string_view source, std::string_view what);
+  // Executes `source` for a Slack text field (title, text, pretext, fallback, fields, footer,
+  // action and confirm texts): printed values get Slack's &, <, > escaping unless passed
+  // through safeHtml. URL, channel and name fields use text().
+  std::string slack(std::string_view source, std::string_view what);
 
   bool failed() const { return error_.has_value(); }
   // REQUIRES: failed().
@@ -49,7 +53,8 @@ class Renderer {
   const tmpl::Value& data() const { return data_; }
 
  private:
-  std::string run(std::string_view source, std::string_view what, bool html);
+  enum class Mode { kText, kHtml, kSlack };
+  std::string run(std::string_view source, std::string_view what, Mode mode);
 
   const tmpl::TemplateSet& templates_;
   tmpl::Value data_;

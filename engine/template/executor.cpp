@@ -15,6 +15,21 @@
 namespace tocsin::tmpl {
 namespace {
 
+// Slack's escaping: exactly &, < and >.
+std::string slack_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 struct ExecFailure {
   ErrorCode code;
   std::string message;
@@ -512,7 +527,11 @@ class Executor {
       errorf("can't print " + to_string(n) + " of type " + v.type_name());
     }
     std::string s = format_value(v);
-    if (ctx_.html_mode && !v.is_html()) s = html_escape(s);
+    if (ctx_.html_mode && !v.is_html()) {
+      s = html_escape(s);
+    } else if (ctx_.slack_mode && !v.is_html()) {
+      s = slack_escape(s);
+    }
     write(s);
   }
 

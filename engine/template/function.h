@@ -65,6 +65,11 @@ struct ExecContext {
   // (safeHtml). A simplification of html/template's contextual escaping: text is never
   // touched, and attribute/URL/JS contexts get the same plain HTML escaping.
   bool html_mode = false;
+  // Slack mode: every value printed by an action has Slack's three control characters escaped
+  // (& → &amp;, < → &lt;, > → &gt;, as Slack's formatting rules ask) unless it is trusted
+  // (safeHtml), so label values and annotations cannot inject links, @-mentions or
+  // <!channel> pings into mrkdwn. Text of the template itself is never touched.
+  bool slack_mode = false;
   MissingKey missing_key = MissingKey::kZero;
   Limits limits;
 };
