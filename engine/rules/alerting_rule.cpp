@@ -186,6 +186,24 @@ std::vector<ActiveAlert> AlertingRule::saved_state() const {
   return out;
 }
 
+std::uint64_t AlertingRule::state_signature() const {
+  std::lock_guard lock(mu_);
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](std::uint64_t x) {
+    h ^= x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  };
+  mix(alerts_.size());
+  for (const auto& [labels, a] : alerts_) {
+    mix(labels.fingerprint());
+    mix(static_cast<std::uint64_t>(a.state));
+    mix(static_cast<std::uint64_t>(a.active_at));
+    mix(static_cast<std::uint64_t>(a.fired_at));
+    mix(static_cast<std::uint64_t>(a.resolved_at));
+    mix(static_cast<std::uint64_t>(a.keep_firing_since));
+  }
+  return h;
+}
+
 void AlertingRule::restore_state(const std::vector<ActiveAlert>& alerts) {
   std::lock_guard lock(mu_);
   for (ActiveAlert a : alerts) {

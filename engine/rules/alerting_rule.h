@@ -43,6 +43,10 @@ class AlertingRule final : public Rule {
   void copy_state_from(const AlertingRule& old);
   // Every alert, including resolved ones still to be re-sent: what a restart must get back.
   std::vector<ActiveAlert> saved_state() const;
+  // A hash of the part of saved_state() a restart needs (labels, state, activeAt, firedAt,
+  // resolvedAt, keepFiringSince): unchanged by evaluations that only move the value, the
+  // annotations or the send times, which restore_state() resets or the next evaluation renews.
+  std::uint64_t state_signature() const;
   // Puts alerts saved before a restart back (before the first evaluation); they are re-sent to
   // the sink at the first evaluation.
   void restore_state(const std::vector<ActiveAlert>& alerts);

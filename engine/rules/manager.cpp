@@ -244,6 +244,16 @@ void Manager::finish(const std::shared_ptr<Group>& g, GroupEvalResult r, Timesta
     m.failures->Increment(r.failures);
     m.last_duration->Set(r.seconds);
     m.iterations->Increment();
+    std::uint64_t sig = 0;
+    for (const auto& rule : g->rules()) {
+      if (const auto* ar = dynamic_cast<const AlertingRule*>(rule.get())) {
+        sig = sig * 1099511628211ull + ar->state_signature();
+      }
+    }
+    if (sig != it->second.state_signature) {
+      it->second.state_signature = sig;
+      ++state_version_;
+    }
     for (const auto& [rule, msg] : r.errors) {
       log::warn("rule evaluation failed",
                 {{"group", g->name()}, {"file", g->file()}, {"rule", rule->name()}, {"err", msg}});
@@ -257,8 +267,8 @@ void Manager::finish(const std::shared_ptr<Group>& g, GroupEvalResult r, Timesta
       }
     }
     retiring_.erase(std::remove(retiring_.begin(), retiring_.end(), g), retiring_.end());
+    ++state_version_;
   }
-  ++state_version_;
   if (!r.alerts.empty() && sink_) {
     for (auto& a : r.alerts) {
       LabelsBuilder b(a.labels);

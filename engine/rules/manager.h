@@ -99,7 +99,9 @@ class Manager {
   // Alert states saved before a restart: groups created by later apply() calls take theirs
   // (normally the first apply, at start-up).
   void restore(SavedAlertStates saved) { saved_ = std::move(saved); }
-  // Changes whenever an evaluation or apply() may have changed some alert's state.
+  // Changes whenever apply() may have changed some alert's state, or an evaluation changed what
+  // the snapshot must keep of one (AlertingRule::state_signature; not the value or send times,
+  // so a steady state is not re-encoded after every evaluation).
   std::uint64_t state_version() const { return state_version_; }
   // The snapshot body (alert_state_snapshot.h) of every group's alerts.
   std::string snapshot_alert_states() const;
@@ -116,6 +118,7 @@ class Manager {
     bool running = false;
     std::shared_ptr<Group> copy_from;  // state to take over once that group's eval finishes
     std::uint64_t missed_reported = 0;
+    std::uint64_t state_signature = 0;  // of the group's alerts after its last evaluation
   };
   struct GroupMetrics;
 

@@ -316,6 +316,46 @@ TEST_F(ManagerFixture, AlertStatesSurviveARestart) {
   }
 }
 
+// The state version (what makes the engine re-encode and write the alert-state snapshot) moves
+// when an alert starts, fires or resolves, not at every evaluation of a steady alert whose value
+// changes.
+TEST_F(ManagerFixture, StateVersionMovesOnlyWithAlertStates) {
+  std::string path = write("version.yml", R"(groups:
+- name: v
+  interval: 10s
+  rules:
+  - alert: Steady
+    expr: vector(time())
+  - alert: Later
+    expr: vector(1)
+    for: 30s
+  - record: r
+    expr: vector(time())
+)");
+  Manager m({&head, [this] { return head.appender(); }}, nullptr, scheduler, registry);
+  RulesConfig cfg;
+  cfg.rule_files = {path};
+  ASSERT_TRUE(m.apply(cfg));
+  auto version_at = [&](Timestamp until) {
+    for (Timestamp t = clock.now(); t <= until; t += 1000) scheduler.advance(t);
+    return m.state_version();
+  };
+  const auto* later = dynamic_cast<const AlertingRule*>(m.groups()[0]->rules()[1].get());
+  const std::uint64_t first = version_at(10'000);  // Steady fires, Later pending
+  ASSERT_EQ(later->active_alerts().size(), 1u);
+  EXPECT_EQ(later->active_alerts()[0].state, AlertState::kPending);
+  // Two more evaluations: Steady's value changes, nothing else.
+  EXPECT_EQ(version_at(29'000), first);
+  // Later fires: a change.
+  const std::uint64_t fired = version_at(45'000);
+  ASSERT_EQ(later->active_alerts()[0].state, AlertState::kFiring);
+  EXPECT_NE(fired, first);
+  // Steady again for several evaluations.
+  EXPECT_EQ(version_at(95'000), fired);
+  std::string before = m.snapshot_alert_states();
+  EXPECT_NE(before.find("\"Later\""), std::string::npos);
+}
+
 TEST_F(ManagerFixture, SlowGroupSkipsTurns) {
   std::string path = write("m2.yml", "groups:\n- name: s\n  interval: 1s\n  rules:\n  - record: r\n    expr: vector(1)\n");
   std::vector<std::function<void()>> queued;
