@@ -9,7 +9,7 @@ cd "$here"
 
 build_pkgs=(cmake g++ make pkg-config ccache libboost1.81-all-dev prometheus-cpp-dev
   libcurl4-openssl-dev libyaml-cpp-dev libspdlog-dev libre2-dev nlohmann-json3-dev libexpected-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsnappy-dev)
+  libgtest-dev libgmock-dev libbenchmark-dev libsnappy-dev libssl-dev libcrypt-dev)
 # Reference peers and real servers for the differential and integration tests.
 test_pkgs=(prometheus prometheus-alertmanager python3 python3-aiosmtpd curl openssl)
 # The libFuzzer targets (tests/fuzz): clang with its sanitizer and libFuzzer runtimes.
