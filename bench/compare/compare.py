@@ -80,6 +80,7 @@ class Sink(http.server.ThreadingHTTPServer):
     def start_side(self, side):
         with self.lock:
             self.side = side
+            self.deliveries = []  # one run's deliveries only
 
     def take(self, side):
         with self.lock:
@@ -236,7 +237,10 @@ def run_side(side, a, cfgdir, ports, sink, has_rules):
                 break
             for p in procs:
                 if p.poll() is not None:
-                    raise RuntimeError(f"{side}: a process exited early ({p.args[0]})")
+                    logf.flush()
+                    with open(os.path.join(d, "log.txt"), "rb") as lf:
+                        tail = lf.read()[-1500:].decode(errors="replace")
+                    raise RuntimeError(f"{side}: a process exited early ({p.args[0]}): {tail}")
             if now >= half:
                 rss_samples.append(sum(proc_stat(p.pid)[2] for p in procs))
                 if has_rules and now >= next_rules:
