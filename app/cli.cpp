@@ -55,6 +55,10 @@ Command build_cli() {
            "Largest request body the HTTP APIs read (bytes, or with a unit: 512KiB, 4MiB); a "
            "larger one is answered 413.",
            "4MiB"},
+          {"web.max-connections",
+           "Most open HTTP connections at once; further ones wait until one closes (as "
+           "Prometheus). 0 = no limit.",
+           "512"},
           {"alerts.limit",
            "Most alerts kept (firing, and resolved ones not yet removed); a new alert over it "
            "is refused (POST /api/v2/alerts answers 429), updates of kept ones are accepted. "

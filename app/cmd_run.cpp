@@ -113,7 +113,8 @@ int cmd_run(const Args& args, std::ostream& out, std::ostream& err) {
   for (auto [flag, target] :
        {std::pair{"alerts.limit", &options.alerts_limit},
         std::pair{"silences.max-silences", &options.max_silences},
-        std::pair{"notifications.queue-limit", &options.notification_queue_limit}}) {
+        std::pair{"notifications.queue-limit", &options.notification_queue_limit},
+        std::pair{"web.max-connections", &options.max_connections}}) {
     auto n = parse_count(args.get(flag));
     if (!n) {
       err << "tocsin run: --" << flag << " must be a number (0 for no limit)\n";

@@ -459,6 +459,7 @@ Status Engine::start() {
   so.address = addr->first;
   so.port = addr->second;
   so.max_body_bytes = options_.max_request_body_bytes;
+  so.max_connections = options_.max_connections;
   so.body_limit_source = "--web.max-request-body-size";
   so.registry = registry_.get();
   server_ = std::make_unique<http::HttpServer>(io_, router_, so);

@@ -68,6 +68,7 @@ struct EngineOptions {
   Duration head_snapshot_interval = kMinute;  // --storage.head-snapshot-interval
   // Bounds (docs/operations.md, "Limits"); 0 = unbounded where the flag allows it.
   std::size_t max_request_body_bytes = 4u << 20;   // --web.max-request-body-size
+  std::size_t max_connections = 512;               // --web.max-connections
   std::size_t alerts_limit = 200'000;              // --alerts.limit
   std::size_t max_silences = 10'000;               // --silences.max-silences
   std::size_t max_silence_size_bytes = 64u << 10;  // --silences.max-silence-size-bytes

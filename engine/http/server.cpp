@@ -10,10 +10,13 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 #include <array>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include "engine/http/tls_server_context.h"
@@ -64,6 +67,35 @@ struct HttpServer::Shared {
   }
 };
 
+// Open connections against ServerOptions::max_connections. Each session holds a Slot for its
+// life; at the limit the server stops accepting, and the slot released below the limit posts
+// the next accept. `accept` is cleared by ~HttpServer (both run on the I/O thread).
+struct HttpServer::Connections {
+  std::mutex mu;
+  std::size_t open = 0;
+  bool paused = false;
+  std::function<void()> accept;
+  prometheus::Gauge* gauge = nullptr;
+
+  struct Slot {
+    explicit Slot(std::shared_ptr<Connections> c) : owner(std::move(c)) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() { owner->release(); }
+    std::shared_ptr<Connections> owner;
+  };
+
+  void release() {
+    std::lock_guard lock(mu);
+    --open;
+    if (gauge) gauge->Decrement();
+    if (paused && accept) {
+      paused = false;
+      accept();
+    }
+  }
+};
+
 // Null counters when the server has no registry.
 struct ServerRejections {
   prometheus::Counter* body_too_large = nullptr;
@@ -105,6 +137,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         options_(options),
         rejections_(std::move(rejections)),
         shared_(std::move(shared)) {}
+
+  // Keeps `token` (the connection's slot) as long as the session lives.
+  void hold(std::shared_ptr<void> token) { token_ = std::move(token); }
 
   void run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -343,6 +378,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<const ServerRejections> rejections_;
   std::shared_ptr<HttpServer::Shared> shared_;
   std::shared_ptr<const WebSecurity> security_;  // as of the current request
+  std::shared_ptr<void> token_;
   bool keep_alive_ = true;
   bool head_ = false;
   bool draining_ = false;
@@ -359,8 +395,28 @@ HttpServer::HttpServer(asio::io_context& io, const Router& router, ServerOptions
       options_(std::move(options)),
       rejections_(std::make_shared<ServerRejections>()),
       acceptor_(asio::make_strand(io)),
-      shared_(std::make_shared<Shared>()) {
+      shared_(std::make_shared<Shared>()),
+      connections_(std::make_shared<Connections>()) {
+  // Resuming posts to the acceptor's strand; the flag is checked there, on the I/O thread.
+  connections_->accept = [this, ex = acceptor_.get_executor(), weak = std::weak_ptr(connections_)] {
+    asio::post(ex, [this, weak] {
+      auto c = weak.lock();
+      if (!c) return;
+      bool alive = false;
+      {
+        std::lock_guard lock(c->mu);
+        alive = static_cast<bool>(c->accept);
+      }
+      if (alive && acceptor_.is_open()) do_accept();
+    });
+  };
   if (options_.registry) {
+    connections_->gauge = &prometheus::BuildGauge()
+                               .Name("tocsin_http_open_connections")
+                               .Help("Open inbound HTTP connections (at most "
+                                     "--web.max-connections).")
+                               .Register(*options_.registry)
+                               .Add({});
     auto& family = prometheus::BuildCounter()
                        .Name("tocsin_http_requests_rejected_total")
                        .Help("Inbound HTTP requests refused before reaching a handler, by reason "
@@ -372,6 +428,15 @@ HttpServer::HttpServer(asio::io_context& io, const Router& router, ServerOptions
 }
 
 HttpServer::~HttpServer() {
+  // Sessions may outlive the server (until the io_context drops them); the registry need not:
+  // they stop touching its metrics.
+  {
+    std::lock_guard lock(connections_->mu);
+    connections_->accept = nullptr;
+    connections_->gauge = nullptr;
+  }
+  rejections_->body_too_large = nullptr;
+  rejections_->headers_too_large = nullptr;
   stop();
   // No bcrypt job outlives the server (sessions on a stopped loop never resume).
   shared_->auth_pool.join();
@@ -412,20 +477,31 @@ void HttpServer::stop() {
 void HttpServer::do_accept() {
   acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    bool full = false;
     if (!ec) {
+      {
+        std::lock_guard lock(connections_->mu);
+        ++connections_->open;
+        if (connections_->gauge) connections_->gauge->Increment();
+        full = options_.max_connections != 0 && connections_->open >= options_.max_connections;
+        if (full) connections_->paused = true;
+      }
+      auto slot = std::make_shared<Connections::Slot>(connections_);
       auto sec = shared_->current();
       if (sec && sec->tls) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
             std::move(socket), sec->tls, sec->client_allowed_sans, router_, options_,
-            rejections_, shared_)
-            ->run();
+            rejections_, shared_);
+        s->hold(std::move(slot));
+        s->run();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), router_, options_,
-                                                     rejections_, shared_)
-            ->run();
+        auto s = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), router_,
+                                                              options_, rejections_, shared_);
+        s->hold(std::move(slot));
+        s->run();
       }
     }
-    do_accept();
+    if (!full) do_accept();  // at the limit, the next release resumes accepting
   });
 }
 

@@ -46,6 +46,10 @@ struct ServerOptions {
   std::size_t max_body_bytes = 4 * 1024 * 1024;  // tocsin run --web.max-request-body-size
   std::chrono::milliseconds read_timeout{30'000};
   std::size_t max_header_bytes = 64 * 1024;
+  // Open connections at once (tocsin run --web.max-connections, as Prometheus); 0 = unbounded.
+  // At the limit the server stops accepting until a connection closes: new ones wait in the
+  // listen backlog, as with Prometheus' limited listener, rather than being refused.
+  std::size_t max_connections = 512;
   // Where the 413 message says the limit comes from ("--web.max-request-body-size").
   std::string body_limit_source;
   prometheus::Registry* registry = nullptr;  // may be null (no metric); must outlive the server
@@ -77,6 +81,7 @@ class HttpServer {
   const BasicAuthVerifier& verifier() const;
 
   struct Shared;  // state the sessions share with the server (server.cpp)
+  struct Connections;  // the open-connection count behind max_connections (server.cpp)
 
  private:
   void do_accept();
@@ -88,6 +93,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t bound_port_ = 0;
   std::shared_ptr<Shared> shared_;
+  std::shared_ptr<Connections> connections_;
 };
 
 }  // namespace tocsin::http

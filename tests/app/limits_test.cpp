@@ -74,6 +74,7 @@ TEST(TocsinLimits, FlagsReachTheirComponents) {
   EXPECT_EQ(big.body,
             "request body too large: the limit is 8192 bytes, --web.max-request-body-size\n");
   EXPECT_EQ(metric(port, "tocsin_http_requests_rejected_total{reason=\"body_too_large\"}"), 1);
+  EXPECT_GE(metric(port, "tocsin_http_open_connections"), 1);  // --web.max-connections' gauge
 
   // --alerts.limit: the first two are kept, the third refused with 429; updates still pass.
   HttpResult three = http_post(port, "/api/v2/alerts", alerts_json(0, 3));
@@ -132,6 +133,7 @@ TEST(TocsinLimits, BadLimitFlagsAreUsageErrors) {
   for (const std::vector<std::string>& flag :
        {std::vector<std::string>{"--web.max-request-body-size=lots"},
         std::vector<std::string>{"--alerts.limit=-1"},
+        std::vector<std::string>{"--web.max-connections=many"},
         std::vector<std::string>{"--query.timeout=0s"},
         std::vector<std::string>{"--query.max-samples=0"}}) {
     std::vector<std::string> argv{TOCSIN_BINARY, "run", "--web.listen-address=127.0.0.1:0"};

@@ -136,5 +136,61 @@ TEST_F(ServerLimitsTest, OversizedHeadersAre431AndCounted) {
   EXPECT_EQ(rejected("body_too_large"), 0);
 }
 
+TEST(ServerConnectionLimit, AtTheLimitNewConnectionsWaitForAFreeSlot) {
+  asio::io_context io;
+  Router router;
+  router.add("GET", "/ok", [](const Request&) { return Response::text(200, "ok"); });
+  auto registry = std::make_shared<prometheus::Registry>();
+  ServerOptions so;
+  so.port = 0;
+  so.max_connections = 2;
+  so.registry = registry.get();
+  HttpServer server(io, router, so);
+  ASSERT_TRUE(server.start());
+  std::thread loop([&] { io.run(); });
+  const tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), server.port());
+
+  asio::io_context client_io;
+  auto connect = [&] {
+    auto s = std::make_unique<tcp::socket>(client_io);
+    s->connect(ep);
+    return s;
+  };
+  // True when a 200 answer arrives on `s` within `wait`.
+  auto read_answer = [&](tcp::socket& s, std::chrono::milliseconds wait) {
+    s.non_blocking(true);
+    std::array<char, 512> buf{};
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      boost::system::error_code ec;
+      std::size_t n = s.read_some(asio::buffer(buf), ec);
+      if (n > 0) return std::string_view(buf.data(), n).rfind("HTTP/1.1 200", 0) == 0;
+      if (ec && ec != asio::error::would_block) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  };
+  // A request on `s`; true when its answer arrived within `wait`.
+  auto answered = [&](tcp::socket& s, std::chrono::milliseconds wait) {
+    const std::string req = "GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    asio::write(s, asio::buffer(req));
+    return read_answer(s, wait);
+  };
+  auto a = connect();
+  auto b = connect();
+  EXPECT_TRUE(answered(*a, std::chrono::seconds(5)));
+  EXPECT_TRUE(answered(*b, std::chrono::seconds(5)));
+  // The third connects (the listen backlog) but is not served while two are open.
+  auto c = connect();
+  EXPECT_FALSE(answered(*c, std::chrono::milliseconds(300)));
+  std::string text = render_metrics({registry});
+  EXPECT_NE(text.find("tocsin_http_open_connections 2"), std::string::npos) << text;
+  // One closes: the waiting one is accepted and answered.
+  a->close();
+  EXPECT_TRUE(read_answer(*c, std::chrono::seconds(10)));
+  io.stop();
+  loop.join();
+}
+
 }  // namespace
 }  // namespace tocsin::http
