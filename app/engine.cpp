@@ -359,12 +359,29 @@ void Engine::persist_state(bool sync) {
                         &alerts_written_});
     }
   }
-  if (dispatcher_ && dispatcher_->state_version() != dispatch_written_) {
+  // The dispatch state can be large (every alert): a snapshot of pointers is taken here and
+  // streamed to the file by the worker, one write at a time (a change meanwhile waits a second).
+  if (dispatcher_ && (sync || !dispatch_writing_) &&
+      dispatcher_->state_version() != dispatch_written_) {
     dispatch_written_ = dispatcher_->state_version();
-    writes.push_back({state_path(options_, "dispatch.state"),
-                      frame_state(dispatch::kDispatchStateKind, dispatch::kDispatchStateVersion,
-                                  dispatcher_->snapshot_state(clock_.now())),
-                      &dispatch_written_});
+    dispatch_writing_ = true;
+    auto job = [this, snap = dispatcher_->snapshot(clock_.now())] {
+      const std::string path = state_path(options_, "dispatch.state");
+      std::lock_guard<std::mutex> one_writer(dispatch_write_mu_);  // shutdown's and a worker's
+      Status st = write_state_streamed(path, dispatch::kDispatchStateKind,
+                                       dispatch::kDispatchStateVersion,
+                                       [&](const StateSink& sink) { snap->encode(sink); });
+      if (!st) note_state_write_failure(path, st.error());
+      asio::post(io_, [this, ok = bool(st)] {
+        dispatch_writing_ = false;
+        if (!ok) dispatch_written_ = kNeverWritten;
+      });
+    };
+    if (sync) {
+      job();
+    } else {
+      asio::post(blocking_, std::move(job));
+    }
   }
   if (writes.empty()) return;
   auto job = [this, writes = std::move(writes)] {
@@ -393,13 +410,16 @@ bool Engine::write_state(const std::string& path, std::string_view data) {
   // A full disk or a read-only directory: logged and counted; the previous file stays intact
   // (write_file_atomic never touches it before the rename) and everything else goes on.
   if (auto st = write_file_atomic(path, data); !st) {
-    log::error("cannot write state file", {{"file", path}, {"err", st.error().message}});
-    state_write_failures_
-        ->Add({{"file", std::filesystem::path(path).filename().string()}})
-        .Increment();
+    note_state_write_failure(path, st.error());
     return false;
   }
   return true;
+}
+
+void Engine::note_state_write_failure(const std::string& path, const Error& e) {
+  log::error("cannot write state file", {{"file", path}, {"err", e.message}});
+  state_write_failures_->Add({{"file", std::filesystem::path(path).filename().string()}})
+      .Increment();
 }
 
 void Engine::snapshot_head(bool sync) {

@@ -110,6 +110,7 @@ class Engine {
   // Writes one state file atomically (blocking pool or shutdown); failures are logged and
   // counted, and false.
   bool write_state(const std::string& path, std::string_view data);
+  void note_state_write_failure(const std::string& path, const Error& e);
   // Snapshots the series head to head.state (on the blocking pool unless `sync`).
   void snapshot_head(bool sync);
   void schedule_retention();
@@ -170,6 +171,8 @@ class Engine {
   std::uint64_t alerts_written_ = 0;  // rules_->state_version() last persisted
   std::uint64_t alerts_hash_ = 0;     // hash of the alert-state body last written
   std::uint64_t dispatch_written_ = 0;  // dispatcher_->state_version() last persisted
+  bool dispatch_writing_ = false;       // a dispatch.state write is on the worker (I/O thread)
+  std::mutex dispatch_write_mu_;        // held while dispatch.state is written (any thread)
   std::optional<std::string> dispatch_state_;  // read at start, until the dispatcher exists
 
   http::HealthRegistry health_;

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "engine/common/hash.h"
 
@@ -70,7 +71,12 @@ Result<std::string> unframe_state(std::string_view kind, int max_version, std::s
   return std::string(body);
 }
 
-Status write_file_atomic(const std::string& path, std::string_view data) {
+namespace {
+
+// Writes a temp file with `fill(write)`, fsyncs it, renames it over `path` and fsyncs the
+// directory. `write(bytes)` returns false after a failed write (errno set).
+Status write_atomic_with(const std::string& path,
+                         const std::function<bool(const std::function<bool(std::string_view)>&)>& fill) {
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return unavailable(errno_text("open", tmp));
@@ -81,17 +87,23 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
     ::unlink(tmp.c_str());
     return unavailable(msg);
   }
-  size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      std::string msg = errno_text("write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return unavailable(msg);
+  auto write_all = [fd](std::string_view data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      off += static_cast<size_t>(n);
     }
-    off += static_cast<size_t>(n);
+    return true;
+  };
+  if (!fill(write_all)) {
+    std::string msg = errno_text("write", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return unavailable(msg);
   }
   if (::fsync(fd) != 0) {
     std::string msg = errno_text("fsync", tmp);
@@ -115,6 +127,48 @@ Status write_file_atomic(const std::string& path, std::string_view data) {
     ::close(dfd);
   }
   return {};
+}
+
+std::string frame_header(std::string_view kind, int version, std::size_t size, std::uint64_t sum) {
+  char tail[64];
+  std::snprintf(tail, sizeof tail, " v%d %zu %016" PRIx64 "\n", version, size, sum);
+  return std::string(kMagic).append(kind).append(tail);
+}
+
+}  // namespace
+
+Status write_file_atomic(const std::string& path, std::string_view data) {
+  return write_atomic_with(path, [&](const auto& write) { return write(data); });
+}
+
+Status write_state_streamed(const std::string& path, std::string_view kind, int version,
+                            const std::function<void(const StateSink&)>& produce) {
+  std::size_t size = 0;
+  std::uint64_t sum = kFnvOffset;
+  produce([&](std::string_view piece) {
+    size += piece.size();
+    sum = fnv1a(piece, sum);
+  });
+  return write_atomic_with(path, [&](const auto& write) {
+    if (!write(frame_header(kind, version, size, sum))) return false;
+    // Pieces are gathered into 64 KiB writes.
+    std::string buf;
+    buf.reserve(1 << 16);
+    bool ok = true;
+    produce([&](std::string_view piece) {
+      if (!ok) return;
+      if (buf.size() + piece.size() > buf.capacity()) {
+        ok = write(buf);
+        buf.clear();
+        if (piece.size() >= buf.capacity()) {
+          ok = ok && write(piece);
+          return;
+        }
+      }
+      buf.append(piece);
+    });
+    return ok && write(buf);
+  });
 }
 
 Result<std::string> read_state_file(const std::string& path) {

@@ -19,6 +19,7 @@
 // Inert unless the variable is set; it costs one getenv() per write.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,13 @@ Result<std::string> unframe_state(std::string_view kind, int max_version, std::s
 // A failed open/write/fsync/rename is kUnavailable naming the call, the file and strerror
 // ("write data/alerts.state.tmp: No space left on device").
 Status write_file_atomic(const std::string& path, std::string_view data);
+// The same for a framed state file whose body is produced piecewise, so that a large body never
+// exists in memory whole: produce(sink) calls sink() with the body's pieces in order. It is called
+// twice (once for the header's length and checksum, once to write) and must produce the same
+// bytes both times.
+using StateSink = std::function<void(std::string_view)>;
+Status write_state_streamed(const std::string& path, std::string_view kind, int version,
+                            const std::function<void(const StateSink&)>& produce);
 // Appends `data` to the file (created if missing) and fsyncs it: for append-only logs such as the
 // dead-letter log, where each record is one line.
 Status append_file_synced(const std::string& path, std::string_view data);

@@ -751,123 +751,35 @@ std::vector<GroupStatus> Dispatcher::groups(Timestamp now) const {
 
 // ---------------------------------------------------------------------------------------------
 // State files.
-//
-// Body: when it was taken, a table of the distinct stored alerts (StoredAlert::encode), then the store as indexes
-// into the table, then the groups: route id, group labels, has_flushed, next_flush, whether a
-// delivery was unconfirmed, and their alerts as indexes. A group may hold an older version of
-// an alert than the store, or one the store has already collected, so both refer to the table.
 
-std::string Dispatcher::snapshot_state(Timestamp now) const {
-  std::unordered_map<const StoredAlert*, std::uint64_t> index;
-  std::vector<const StoredAlert*> table;
-  auto ref = [&](const SharedAlert& a) {
-    auto [it, fresh] = index.emplace(a.get(), table.size());
-    if (fresh) table.push_back(a.get());
-    return it->second;
-  };
-  std::vector<std::uint64_t> store;
-  store.reserve(store_.size());
-  store_.for_each([&](const SharedAlert& a) { store.push_back(ref(a)); });
-  std::string groups;
-  put_varint(groups, groups_.size());
+std::shared_ptr<const DispatchSnapshot> Dispatcher::snapshot(Timestamp now) const {
+  auto s = std::make_shared<DispatchSnapshot>();
+  s->taken_at = now;
+  s->store.reserve(store_.size());
+  store_.for_each([&](const SharedAlert& a) { s->store.push_back(a); });
+  s->groups.reserve(groups_.size());
   for (const auto& [key, g] : groups_) {
-    put_bytes(groups, key.first);
-    put_varint(groups, key.second.size());
-    for (const Label& l : key.second) put_bytes(groups, l.name), put_bytes(groups, l.value);
-    groups.push_back(g->ag.has_flushed() ? 1 : 0);
-    put_fixed64(groups, static_cast<std::uint64_t>(g->ag.next_flush()));
-    groups.push_back(g->inflight.empty() ? 0 : 1);
-    put_varint(groups, g->ag.size());
-    g->ag.for_each([&](const SharedAlert& a) { put_varint(groups, ref(a)); });
+    DispatchSnapshot::Group sg{key.first, key.second, g->ag.has_flushed(), g->ag.next_flush(),
+                               !g->inflight.empty(), {}};
+    sg.alerts.reserve(g->ag.size());
+    g->ag.for_each([&](const SharedAlert& a) { sg.alerts.push_back(a); });
+    s->groups.push_back(std::move(sg));
   }
-  std::string out;
-  put_fixed64(out, static_cast<std::uint64_t>(now));
-  put_varint(out, table.size());
-  for (const StoredAlert* a : table) a->encode(out);
-  put_varint(out, store.size());
-  for (std::uint64_t i : store) put_varint(out, i);
-  out += groups;
-  return out;
+  return s;
 }
 
 Status Dispatcher::restore_state(std::string_view body, Timestamp now) {
-  auto corrupt = [](const std::string& what) {
-    return invalid_argument("dispatch state: " + what);
-  };
-  ByteReader r(body);
-  std::uint64_t taken, n;
-  if (!r.fixed64(taken)) return corrupt("truncated");
-  if (!r.varint(n) || n > body.size()) return corrupt("bad alert count");
-  const Timestamp snapshot_at = static_cast<Timestamp>(taken);
-  const Duration down = std::max<Duration>(0, now - snapshot_at);
-  std::vector<SharedAlert> table;
-  table.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::string_view rest = r.rest();
-    auto a = StoredAlert::decode(rest);
-    if (!a) return corrupt(a.error().message);
-    r.skip(r.rest().size() - rest.size());
-    if (down > 0 && !(*a)->resolved_at(snapshot_at)) *a = (*a)->with_ends_at((*a)->ends_at + down);
-    table.push_back(std::move(*a));
-  }
-  auto get_ref = [&](SharedAlert& out) {
-    std::uint64_t i;
-    if (!r.varint(i) || i >= table.size()) return false;
-    out = table[i];
-    return true;
-  };
-  std::vector<SharedAlert> store;
-  if (!r.varint(n) || n > table.size()) return corrupt("bad store size");
-  for (std::uint64_t i = 0; i < n; ++i) {
-    if (!get_ref(store.emplace_back())) return corrupt("bad store entry");
-  }
-  struct SavedGroup {
-    std::string route_id;
-    Labels labels;
-    bool has_flushed = false;
-    Timestamp next_flush = 0;
-    bool unconfirmed = false;
-    std::vector<SharedAlert> alerts;
-  };
-  std::vector<SavedGroup> saved;
-  if (!r.varint(n) || n > body.size()) return corrupt("bad group count");
-  for (std::uint64_t i = 0; i < n; ++i) {
-    SavedGroup g;
-    std::string_view id;
-    std::uint64_t nl, next, na;
-    std::uint8_t flushed, unconfirmed;
-    if (!r.bytes(id) || !r.varint(nl) || nl > body.size()) return corrupt("bad group");
-    std::vector<Label> labels;
-    for (std::uint64_t k = 0; k < nl; ++k) {
-      std::string_view name, value;
-      if (!r.bytes(name) || !r.bytes(value)) return corrupt("bad group label");
-      labels.push_back({std::string(name), std::string(value)});
-    }
-    if (!r.byte(flushed) || !r.fixed64(next) || !r.byte(unconfirmed) || !r.varint(na) ||
-        na > table.size()) {
-      return corrupt("bad group timing");
-    }
-    for (std::uint64_t k = 0; k < na; ++k) {
-      if (!get_ref(g.alerts.emplace_back())) return corrupt("bad group alert");
-    }
-    g.route_id = std::string(id);
-    g.labels = Labels::from_unsorted(std::move(labels));
-    g.has_flushed = flushed != 0;
-    g.next_flush = static_cast<Timestamp>(next);
-    g.unconfirmed = unconfirmed != 0;
-    saved.push_back(std::move(g));
-  }
-  if (!r.empty()) return corrupt("trailing bytes");
-
-  // Decoded whole: apply.
-  for (SharedAlert& a : store) {
+  auto decoded = DispatchSnapshot::decode(body, now);
+  if (!decoded) return tl::unexpected(decoded.error());
+  DispatchSnapshot& snap = *decoded;
+  for (SharedAlert& a : snap.store) {
     inhibitor_->observe(a->labels(), a->fingerprint(), a->ends_at);
     store_.restore(std::move(a));
   }
   std::map<std::string, const Route*> by_id;
   route_->walk([&](const Route& rt) { by_id.emplace(rt.id(), &rt); });
   std::vector<std::shared_ptr<Group>> restored;
-  for (SavedGroup& sg : saved) {
+  for (DispatchSnapshot::Group& sg : snap.groups) {
     auto rt = by_id.find(sg.route_id);
     if (rt == by_id.end()) continue;  // the route is gone: its alerts are routed again below
     auto key = std::make_pair(sg.route_id, sg.labels);

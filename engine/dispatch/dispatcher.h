@@ -35,6 +35,7 @@
 #include "engine/config/config.h"
 #include "engine/dispatch/aggregation_group.h"
 #include "engine/dispatch/alerts.h"
+#include "engine/dispatch/dispatch_snapshot.h"
 #include "engine/dispatch/inhibitor.h"
 #include "engine/dispatch/nflog.h"
 #include "engine/dispatch/route.h"
@@ -103,9 +104,6 @@ struct DispatcherOptions {
   std::function<double()> random;  // [0, 1) for jitter; default: a seeded PRNG
 };
 
-inline constexpr std::string_view kDispatchStateKind = "dispatch";
-inline constexpr int kDispatchStateVersion = 1;
-
 // An alert as the API shows it.
 struct AlertStatus {
   Alert alert;
@@ -168,7 +166,9 @@ class Dispatcher {
   // they have flushed, when they flush next, and whether a delivery was still unconfirmed.
   // state_version() changes whenever that state may have changed.
   std::uint64_t state_version() const { return state_version_; }
-  std::string snapshot_state(Timestamp now) const;
+  // Pointers to the stored alerts and the groups' timing; encode it on a worker.
+  std::shared_ptr<const DispatchSnapshot> snapshot(Timestamp now) const;
+  std::string snapshot_state(Timestamp now) const { return snapshot(now)->encode(); }
   // Restores a snapshot into a dispatcher that has no alerts yet: groups whose route id still
   // exists keep their timers (a group due in the past, or with an unconfirmed delivery, flushes
   // at once; the notification log decides what is sent again); alerts are routed again. Alerts
