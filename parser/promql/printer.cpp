@@ -80,6 +80,8 @@ std::string selector_body(const VectorSelector& vs) {
     }
     out += '}';
   }
+  // Only info()'s second argument may be empty; it prints as written.
+  if (out.empty()) out = "{}";
   return out;
 }
 

@@ -9,6 +9,8 @@
 # data is present (TOCSIN_SHARED_DIR, default ../shared beside the checkout), seeds taken from it;
 # new inputs go to a work directory (TOCSIN_FUZZ_WORK, default BIN_DIR/work), never into the
 # repository. Options: -timeout (a hang), -rss_limit_mb, -malloc_limit_mb, LeakSanitizer on.
+# TOCSIN_FUZZ_SEED fixes libFuzzer's random seed (scripts/dev.sh test uses 1): from a fresh work
+# directory the run then tries the same inputs in the same order, so a failure repeats.
 # Prints one line per target with its executions, corpus size and result; exits 1 when any
 # target found a crash, hang, leak or sanitizer report (the reproducer is in the work
 # directory's artifacts/TARGET/ folder and the log beside it).
@@ -52,7 +54,9 @@ for t in "${targets[@]}"; do
   seeds=("$here/corpus/$t")
   [[ -n $extra && -d $extra/$t ]] && seeds+=("$extra/$t")
   start=$(date +%s)
-  "$bin/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -malloc_limit_mb=2048 \
+  seed=()
+  [[ -n ${TOCSIN_FUZZ_SEED:-} ]] && seed=(-seed="$TOCSIN_FUZZ_SEED")
+  "$bin/$t" "${seed[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -malloc_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "${seeds[@]}" >"$log" 2>&1
   rc=$?
   secs=$(($(date +%s) - start))

@@ -113,6 +113,9 @@ const ValidCase kValid[] = {
     {R"__(a - -b)__", R"__(a - -b)__"},
     {R"__(a * -b ^ c)__", R"__(a * -b ^ c)__"},
     {R"__(info(foo, {k="v"}))__", R"__(info(foo, {k="v"}))__"},
+    // Found by the fuzzer: the empty selector info() allows printed as nothing.
+    {R"__(info(foo, {}))__", R"__(info(foo, {}))__"},
+    {R"__(info(foo, {k=""}))__", R"__(info(foo, {k=""}))__"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Parse, ValidTest, ::testing::ValuesIn(kValid));
