@@ -88,7 +88,7 @@ struct Context {
 void run_on_workers(const std::shared_ptr<Context>& ctx, http::Reply reply,
                     std::function<http::Response()> fn) {
   asio::post(ctx->workers, [reply = std::move(reply), fn = std::move(fn)]() mutable {
-    reply(fn());
+    reply(http::run_guarded("/api/v1/", fn));
   });
 }
 

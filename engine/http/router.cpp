@@ -1,8 +1,34 @@
 #include "engine/http/router.h"
 
+#include <atomic>
+#include <exception>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
+#include "engine/common/log.h"
+
 namespace tocsin::http {
+
+Response internal_error_response(std::string_view path, std::string_view what) {
+  log::error("HTTP handler failed", {{"path", path}, {"err", what}});
+  std::string msg = "internal error: " + std::string(what);
+  if (path.rfind("/api/v1/", 0) == 0) {
+    nlohmann::json j{{"status", "error"}, {"errorType", "internal"}, {"error", msg}};
+    return Response::json(500, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  return Response::text(500, msg + "\n");
+}
+
+Response run_guarded(std::string_view path, const std::function<Response()>& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return internal_error_response(path, e.what());
+  } catch (...) {
+    return internal_error_response(path, "unknown exception");
+  }
+}
 
 void Router::add(std::string method, std::string path, Handler h) {
   add_async(std::move(method), std::move(path),
@@ -21,6 +47,30 @@ void Router::add_async(std::string method, std::string path, AsyncHandler h) {
   routes_.push_back(std::move(r));
 }
 
+namespace {
+
+// Calls `handler`; `reply` runs at most once even when the handler replies and then throws, and
+// an exception before any reply answers 500.
+void call_guarded(const AsyncHandler& handler, Request req, Reply reply) {
+  auto replied = std::make_shared<std::atomic<bool>>(false);
+  Reply once = [replied, reply = std::move(reply)](Response res) {
+    if (!replied->exchange(true)) reply(std::move(res));
+  };
+  std::string path = req.path;
+  Response failure;
+  try {
+    handler(std::move(req), once);
+    return;
+  } catch (const std::exception& e) {
+    failure = internal_error_response(path, e.what());
+  } catch (...) {
+    failure = internal_error_response(path, "unknown exception");
+  }
+  once(std::move(failure));
+}
+
+}  // namespace
+
 void Router::dispatch(Request req, Reply reply) const {
   bool path_known = false;
   std::vector<std::string> allowed;
@@ -35,7 +85,7 @@ void Router::dispatch(Request req, Reply reply) const {
       if (!match) continue;
       path_known = true;
       if (r.method == req.method || (req.method == "HEAD" && r.method == "GET")) {
-        r.handler(std::move(req), std::move(reply));
+        call_guarded(r.handler, std::move(req), std::move(reply));
         return;
       }
       allowed.push_back(r.method);

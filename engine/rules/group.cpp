@@ -45,6 +45,22 @@ Timestamp Group::eval_timestamp(Timestamp t) const {
   return base + off;
 }
 
+namespace {
+
+// A rule whose evaluation throws (a bug, or memory exhausted) fails like a query error: it keeps
+// its alerts and the group goes on with the next rule, instead of ending the worker thread.
+Result<promql::Vector> eval_guarded(Rule& rule, Timestamp ts, const EvalContext& ctx) {
+  try {
+    return rule.eval(ts, ctx);
+  } catch (const std::exception& e) {
+    return internal_error(std::string("unexpected failure: ") + e.what());
+  } catch (...) {
+    return internal_error("unexpected failure");
+  }
+}
+
+}  // namespace
+
 GroupEvalResult Group::eval(Timestamp ts, const RuleStorage& storage) {
   const auto start = std::chrono::steady_clock::now();
   GroupEvalResult result;
@@ -58,7 +74,7 @@ GroupEvalResult Group::eval(Timestamp ts, const RuleStorage& storage) {
     Rule& rule = *rules_[i];
     const auto rule_start = std::chrono::steady_clock::now();
     ++result.evaluations;
-    auto vec = rule.eval(ts, ctx);
+    Result<promql::Vector> vec = eval_guarded(rule, ts, ctx);
     RuleStatus st;
     st.last_evaluation = ts;
     if (!vec) {

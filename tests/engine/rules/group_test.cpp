@@ -69,6 +69,37 @@ TEST_F(GroupFixture, StaleMarkersForVanishedSeries) {
   EXPECT_EQ(query_one(head, "r", 70000), -1);
 }
 
+// A querier whose select() throws, as a bug or exhausted memory would.
+struct ThrowingQuerier : storage::Querier {
+  std::vector<storage::Series> select(std::span<const storage::Matcher>, Timestamp,
+                                      Timestamp) const override {
+    throw std::runtime_error("select exploded");
+  }
+};
+
+TEST_F(GroupFixture, ThrowingRuleFailsLikeAQueryErrorAndTheGroupGoesOn) {
+  ThrowingQuerier bad;
+  RuleStorage throwing{&bad, [this] { return head.appender(); }};
+  Group g(group_spec(R"(groups:
+- name: g
+  rules:
+  - record: a
+    expr: sum(x)
+  - record: b
+    expr: vector(7)
+)"),
+          GroupOptions{});
+  GroupEvalResult r;
+  ASSERT_NO_THROW(r = g.eval(0, throwing));
+  EXPECT_EQ(r.evaluations, 2);
+  EXPECT_EQ(r.failures, 1);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].second.find("select exploded"), std::string::npos) << r.errors[0].second;
+  EXPECT_EQ(g.rules()[0]->status().health, RuleHealth::kErr);
+  EXPECT_EQ(g.rules()[1]->status().health, RuleHealth::kOk);
+  EXPECT_EQ(query_one(head, "b", 0), 7);
+}
+
 TEST_F(GroupFixture, QueryOffsetShiftsTime) {
   GroupOptions o;
   o.query_offset = kMinute;
