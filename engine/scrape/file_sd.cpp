@@ -120,9 +120,10 @@ std::map<std::string, Result<std::vector<TargetGroup>>> read_target_files(
 }
 
 FileDiscovery::FileDiscovery(asio::io_context& io, asio::thread_pool& pool,
-                             config::FileSdConfig config, OnUpdate on_update)
+                             config::FileSdConfig config, OnUpdate on_update,
+                             prometheus::Counter* read_errors)
     : io_(io), pool_(pool), config_(std::move(config)), on_update_(std::move(on_update)),
-      timer_(io) {}
+      read_errors_(read_errors), timer_(io) {}
 
 FileDiscovery::~FileDiscovery() {
   *alive_ = false;
@@ -161,6 +162,7 @@ void FileDiscovery::apply(std::map<std::string, Result<std::vector<TargetGroup>>
     } else {
       log::error("file discovery: error reading file; keeping its last targets",
                  {{"path", path}, {"err", result.error().message}});
+      if (read_errors_) read_errors_->Increment();
       if (auto it = last_good_.find(path); it != last_good_.end()) next[path] = it->second;
     }
   }

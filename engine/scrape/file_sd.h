@@ -5,8 +5,9 @@
 //
 // Each group gets __meta_filepath and the source "<path>:<index>". Reading happens OFF the I/O
 // thread, on a caller-provided blocking pool; results are posted back to the io_context. A file
-// that fails to read or parse keeps its last good groups and the error is logged; a file that no
-// longer matches any glob loses its groups.
+// that fails to read or parse keeps its last good groups, the error is logged and counted in
+// `read_errors` (the owner's prometheus_sd_file_read_errors_total, as Prometheus names it); a
+// file that no longer matches any glob loses its groups.
 //
 // Threads: construct, start(), refresh() and destroy on the I/O thread. `on_update` runs there,
 // with every group of every file, after each pass that changed something (and after the first).
@@ -21,6 +22,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <prometheus/counter.h>
 
 #include "engine/common/result.h"
 #include "engine/config/config.h"
@@ -44,7 +46,8 @@ class FileDiscovery {
   using OnUpdate = std::function<void(std::vector<TargetGroup>)>;
 
   FileDiscovery(boost::asio::io_context& io, boost::asio::thread_pool& pool,
-                config::FileSdConfig config, OnUpdate on_update);
+                config::FileSdConfig config, OnUpdate on_update,
+                prometheus::Counter* read_errors = nullptr);
   ~FileDiscovery();
   FileDiscovery(const FileDiscovery&) = delete;
   FileDiscovery& operator=(const FileDiscovery&) = delete;
@@ -62,6 +65,7 @@ class FileDiscovery {
   boost::asio::thread_pool& pool_;
   config::FileSdConfig config_;
   OnUpdate on_update_;
+  prometheus::Counter* read_errors_;  // may be null; owned by the registry
   boost::asio::steady_timer timer_;
   std::map<std::string, std::vector<TargetGroup>> last_good_;
   bool first_ = true;

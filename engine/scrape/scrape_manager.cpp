@@ -67,7 +67,12 @@ ScrapeManager::ScrapeManager(boost::asio::io_context& io, http::CurlClient& clie
       targets_gauge_(prometheus::BuildGauge()
                          .Name("tocsin_targets")
                          .Help("Active scrape targets, by job.")
-                         .Register(registry)) {}
+                         .Register(registry)),
+      sd_file_read_errors_(prometheus::BuildCounter()
+                               .Name("prometheus_sd_file_read_errors_total")
+                               .Help("File service discovery files that failed to read or parse.")
+                               .Register(registry)
+                               .Add({})) {}
 
 ScrapeManager::~ScrapeManager() {
   stop();
@@ -146,7 +151,8 @@ Status ScrapeManager::apply(const config::Config& cfg) {
             if (it == pools_.end()) return;
             it->second->groups[provider] = std::move(groups);
             sync(name, *it->second);
-          });
+          },
+          &sd_file_read_errors_);
       d->start();
       p.discoveries.push_back(std::move(d));
     }

@@ -113,6 +113,7 @@ class ScrapeManager {
   prometheus::Family<prometheus::Counter>& scrapes_total_;
   prometheus::Family<prometheus::Counter>& failures_total_;
   prometheus::Family<prometheus::Gauge>& targets_gauge_;
+  prometheus::Counter& sd_file_read_errors_;  // prometheus_sd_file_read_errors_total
 };
 
 }  // namespace tocsin::scrape

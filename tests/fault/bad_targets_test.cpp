@@ -176,8 +176,10 @@ TEST(BadTargets, FlappingGarbageAndBrokenFileSdKeepTheEngineRunningWithErrorsVis
   // targets kept and still scraped.
   const std::vector<std::string> broken = {"{{{ not json at all", "[{\"targets\": 5}]",
                                            "[{\"targets\": [\"127.0.0.1:1\"], \"labels\": {"};
+  EXPECT_EQ(t.metric("prometheus_sd_file_read_errors_total").value_or(-1), 0);
   for (const auto& garbage : broken) {
     const int errors_before = t.log_lines_with({"file discovery: error reading file", sd});
+    const double counted_before = t.metric("prometheus_sd_file_read_errors_total").value_or(-1);
     replace_file(sd, garbage);
     EXPECT_TRUE(wait_for(
         [&] {
@@ -185,6 +187,8 @@ TEST(BadTargets, FlappingGarbageAndBrokenFileSdKeepTheEngineRunningWithErrorsVis
         },
         Ms(20'000)))
         << "no error logged for " << garbage << "\n" << t.log();
+    EXPECT_GT(t.metric("prometheus_sd_file_read_errors_total").value_or(-1), counted_before)
+        << "read error not counted for " << garbage;
     auto f = targets(t, "files");
     EXPECT_EQ(f.size(), 1u) << garbage;
     EXPECT_TRUE(f.count("a") && f["a"].first == "up") << garbage;

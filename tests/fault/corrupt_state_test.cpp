@@ -1,7 +1,7 @@
 // A corrupt or truncated state file under --storage.path is logged with what was lost and
 // skipped; tocsin starts anyway and keeps every other file's state. For each of alerts.state,
-// head.state, silences.json and nflog.json in turn: truncated to half, one byte of the body
-// flipped; then all four replaced by garbage at once. Each start checks the log line (file, what
+// head.state, silences.json, nflog.json and dispatch.state in turn: truncated to half, one byte
+// of the body flipped; then all five replaced by garbage at once. Each start checks the log line (file, what
 // was lost, why) and that the others were kept: the silence, the firing alert's activeAt, the
 // series head, and no repeated notification while the notification log is whole.
 #include <gtest/gtest.h>
@@ -60,6 +60,7 @@ const std::vector<StateFile> kFiles = {
     {"head.state", "recent samples"},
     {"silences.json", "silences"},
     {"nflog.json", "notification log"},
+    {"dispatch.state", "aggregation groups"},
 };
 
 struct Damage {
@@ -190,7 +191,7 @@ TEST_F(CorruptState, EachDamagedFileIsLoggedAndSkippedAndTheOthersKept) {
     }
   }
 
-  // Every file garbage at once: four lines, tocsin starts with nothing.
+  // Every file garbage at once: one line each, tocsin starts with nothing.
   restore();
   for (const auto& f : kFiles) write_bytes(data_ + "/" + f.name, "\x7f" "ELF garbage\n");
   auto t = start();

@@ -1,6 +1,7 @@
 #include "engine/scrape/file_sd.h"
 
 #include <gtest/gtest.h>
+#include <prometheus/counter.h>
 
 #include "tests/engine/http/tls_server.h"
 #include "tests/support/subprocess.h"
@@ -53,14 +54,18 @@ TEST(FileDiscovery, RereadsFilesAndKeepsTheLastGoodOnError) {
   cfg.files = {dir.path() + "/*.json", dir.path() + "/*.yml"};
   cfg.refresh_interval = 50;
   std::vector<std::vector<std::string>> updates;
-  FileDiscovery d(io, pool, cfg, [&](std::vector<TargetGroup> groups) {
+  prometheus::Counter read_errors;
+  FileDiscovery d(
+      io, pool, cfg,
+      [&](std::vector<TargetGroup> groups) {
     std::vector<std::string> addrs;
     for (const auto& g : groups) {
       for (const auto& t : g.targets) addrs.emplace_back(t.get("__address__"));
     }
     std::sort(addrs.begin(), addrs.end());
     updates.push_back(addrs);
-  });
+      },
+      &read_errors);
   d.start();
   ASSERT_TRUE(::tocsin::testing::run_until(io, [&] { return updates.size() == 1; }));
   EXPECT_EQ(updates[0], (std::vector<std::string>{"a:1", "b:1"}));
@@ -72,10 +77,12 @@ TEST(FileDiscovery, RereadsFilesAndKeepsTheLastGoodOnError) {
   dir.write("a.json", R"([{"targets": ["a:1", "a:2"]}])");
   ASSERT_TRUE(::tocsin::testing::run_until(io, [&] { return updates.size() == 2; }));
   EXPECT_EQ(updates[1], (std::vector<std::string>{"a:1", "a:2", "b:1"}));
+  EXPECT_EQ(read_errors.Value(), 0);
 
   dir.write("a.json", R"([{"targets": ["a:3")");  // broken: keep a:1, a:2
   ::tocsin::testing::run_until(io, [] { return false; }, std::chrono::milliseconds(200));
   EXPECT_EQ(updates.size(), 2u);
+  EXPECT_GE(read_errors.Value(), 1) << "each failed read of the broken file is counted";
 
   std::remove((dir.path() + "/b.yml").c_str());  // gone: its targets go
   ASSERT_TRUE(::tocsin::testing::run_until(io, [&] { return updates.size() == 3; }));
