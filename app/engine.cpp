@@ -424,10 +424,12 @@ void Engine::note_state_write_failure(const std::string& path, const Error& e) {
 
 void Engine::snapshot_head(bool sync) {
   auto job = [this, mint = clock_.now() - options_.retention] {
-    storage::HeadSnapshotStats st;
-    std::string body = storage::encode_head(head_, mint, &st);
-    write_state(state_path(options_, "head.state"),
-                frame_state(storage::kHeadSnapshotKind, storage::kHeadSnapshotVersion, body));
+    // Streamed: the encoded head (tens of MB at 100k series) never exists in memory whole.
+    const std::string path = state_path(options_, "head.state");
+    Status st = write_state_streamed(
+        path, storage::kHeadSnapshotKind, storage::kHeadSnapshotVersion,
+        [&](const StateSink& sink) { storage::encode_head(head_, mint, sink); });
+    if (!st) note_state_write_failure(path, st.error());
   };
   if (sync) {
     job();

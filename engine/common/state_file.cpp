@@ -73,10 +73,13 @@ Result<std::string> unframe_state(std::string_view kind, int max_version, std::s
 
 namespace {
 
-// Writes a temp file with `fill(write)`, fsyncs it, renames it over `path` and fsyncs the
-// directory. `write(bytes)` returns false after a failed write (errno set).
+using WriteFn = std::function<bool(std::string_view)>;
+
+// Writes a temp file with `fill(write, overwrite_start)`, fsyncs it, renames it over `path` and
+// fsyncs the directory. `write(bytes)` appends; `overwrite_start(bytes)` writes over the file's
+// first bytes (already written). Both return false after a failed write (errno set).
 Status write_atomic_with(const std::string& path,
-                         const std::function<bool(const std::function<bool(std::string_view)>&)>& fill) {
+                         const std::function<bool(const WriteFn&, const WriteFn&)>& fill) {
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return unavailable(errno_text("open", tmp));
@@ -99,7 +102,19 @@ Status write_atomic_with(const std::string& path,
     }
     return true;
   };
-  if (!fill(write_all)) {
+  auto overwrite_start = [fd](std::string_view data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = ::pwrite(fd, data.data() + off, data.size() - off, static_cast<off_t>(off));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      off += static_cast<size_t>(n);
+    }
+    return true;
+  };
+  if (!fill(write_all, overwrite_start)) {
     std::string msg = errno_text("write", tmp);
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -129,34 +144,36 @@ Status write_atomic_with(const std::string& path,
   return {};
 }
 
-std::string frame_header(std::string_view kind, int version, std::size_t size, std::uint64_t sum) {
+// The header with the length zero-padded to 20 digits, so that its size does not depend on the
+// body: written first as a placeholder and overwritten once the body's length and checksum are
+// known. unframe_state reads it like any other header.
+std::string fixed_width_header(std::string_view kind, int version, std::size_t size,
+                               std::uint64_t sum) {
   char tail[64];
-  std::snprintf(tail, sizeof tail, " v%d %zu %016" PRIx64 "\n", version, size, sum);
+  std::snprintf(tail, sizeof tail, " v%d %020zu %016" PRIx64 "\n", version, size, sum);
   return std::string(kMagic).append(kind).append(tail);
 }
 
 }  // namespace
 
 Status write_file_atomic(const std::string& path, std::string_view data) {
-  return write_atomic_with(path, [&](const auto& write) { return write(data); });
+  return write_atomic_with(path, [&](const WriteFn& write, const WriteFn&) { return write(data); });
 }
 
 Status write_state_streamed(const std::string& path, std::string_view kind, int version,
                             const std::function<void(const StateSink&)>& produce) {
-  std::size_t size = 0;
-  std::uint64_t sum = kFnvOffset;
-  produce([&](std::string_view piece) {
-    size += piece.size();
-    sum = fnv1a(piece, sum);
-  });
-  return write_atomic_with(path, [&](const auto& write) {
-    if (!write(frame_header(kind, version, size, sum))) return false;
+  return write_atomic_with(path, [&](const WriteFn& write, const WriteFn& overwrite_start) {
+    if (!write(fixed_width_header(kind, version, 0, 0))) return false;
+    std::size_t size = 0;
+    std::uint64_t sum = kFnvOffset;
     // Pieces are gathered into 64 KiB writes.
     std::string buf;
     buf.reserve(1 << 16);
     bool ok = true;
     produce([&](std::string_view piece) {
       if (!ok) return;
+      size += piece.size();
+      sum = fnv1a(piece, sum);
       if (buf.size() + piece.size() > buf.capacity()) {
         ok = write(buf);
         buf.clear();
@@ -167,7 +184,7 @@ Status write_state_streamed(const std::string& path, std::string_view kind, int 
       }
       buf.append(piece);
     });
-    return ok && write(buf);
+    return ok && write(buf) && overwrite_start(fixed_width_header(kind, version, size, sum));
   });
 }
 

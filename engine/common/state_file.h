@@ -11,6 +11,7 @@
 // 64-bit FNV-1a checksum of the body, so a truncated or corrupt file is recognised on start-up
 // (and skipped with a message) instead of being half-read:
 //   tocsin-state <kind> v<version> <length> <checksum, 16 hex digits>\n<body>
+// (streamed files write the length zero-padded to 20 digits; readers accept both).
 //
 // Fault injection (tests/fault): when the environment variable TOCSIN_FAULT_ENOSPC names a file
 // and that file exists, write_file_atomic() and append_file_synced() fail as on a full disk: the
@@ -38,9 +39,9 @@ Result<std::string> unframe_state(std::string_view kind, int max_version, std::s
 // ("write data/alerts.state.tmp: No space left on device").
 Status write_file_atomic(const std::string& path, std::string_view data);
 // The same for a framed state file whose body is produced piecewise, so that a large body never
-// exists in memory whole: produce(sink) calls sink() with the body's pieces in order. It is called
-// twice (once for the header's length and checksum, once to write) and must produce the same
-// bytes both times.
+// exists in memory whole: produce(sink) calls sink() with the body's pieces in order, once. The
+// header goes first with placeholders (its length field zero-padded to a fixed width) and is
+// overwritten with the body's length and checksum at the end, before the fsync and rename.
 using StateSink = std::function<void(std::string_view)>;
 Status write_state_streamed(const std::string& path, std::string_view kind, int version,
                             const std::function<void(const StateSink&)>& produce);

@@ -66,10 +66,12 @@ class Reader {
 
 }  // namespace
 
-std::string encode_head(const Head& head, Timestamp mint, HeadSnapshotStats* stats) {
-  std::string out;
+void encode_head(const Head& head, Timestamp mint,
+                 const std::function<void(std::string_view)>& sink, HeadSnapshotStats* stats) {
+  std::string out;  // one series at a time, reused
   HeadSnapshotStats st;
   head.for_each_series(mint, [&](const Labels& labels, std::span<const Sample> samples) {
+    out.clear();
     put_uvarint(out, labels.size());
     for (const auto& l : labels) {
       put_string(out, l.name);
@@ -84,10 +86,16 @@ std::string encode_head(const Head& head, Timestamp mint, HeadSnapshotStats* sta
       std::memcpy(&bits, &s.v, 8);
       for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(bits >> (8 * i)));
     }
+    sink(out);
     ++st.series;
     st.samples += samples.size();
   });
   if (stats) *stats = st;
+}
+
+std::string encode_head(const Head& head, Timestamp mint, HeadSnapshotStats* stats) {
+  std::string out;
+  encode_head(head, mint, [&](std::string_view piece) { out.append(piece); }, stats);
   return out;
 }
 

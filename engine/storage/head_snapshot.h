@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,7 +30,12 @@ struct HeadSnapshotStats {
   std::size_t samples = 0;
 };
 
-// The samples at or after `mint` of every series.
+// The samples at or after `mint` of every series, handed to `sink` one series at a time (the
+// snapshot is streamed to its file and never held whole: write_state_streamed).
+void encode_head(const Head& head, Timestamp mint,
+                 const std::function<void(std::string_view)>& sink,
+                 HeadSnapshotStats* stats = nullptr);
+// The same, as one string (tests, small heads).
 std::string encode_head(const Head& head, Timestamp mint, HeadSnapshotStats* stats = nullptr);
 // Appends the snapshot's samples; a truncated or malformed body is an error after what was
 // whole has been appended (samples the head rejects, e.g. out of order, are skipped).

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace tocsin {
 namespace {
@@ -95,6 +97,53 @@ TEST(StateFile, InjectedDiskFullFailsWritesWhileTheFlagFileExists) {
   EXPECT_TRUE(write_file_atomic(path, "new"));
   EXPECT_EQ(*read_state_file(path), "new");
   ::unsetenv("TOCSIN_FAULT_ENOSPC");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StateFile, StreamedWriteProducesOnceAndReadsBackAsAFramedFile) {
+  char tmpl[] = "/tmp/tocsin-state-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string path = dir + "/head.state";
+  // Small pieces, one piece larger than the 64 KiB write buffer, and bytes of every value.
+  std::string expected;
+  std::vector<std::string> pieces;
+  for (int i = 0; i < 5000; ++i) pieces.push_back("series " + std::to_string(i) + "\n");
+  pieces.push_back(std::string(200'000, 'x'));
+  std::string all_bytes;
+  for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
+  pieces.push_back(all_bytes);
+  for (const auto& p : pieces) expected += p;
+  int calls = 0;
+  ASSERT_TRUE(write_state_streamed(path, "head", 1, [&](const StateSink& sink) {
+    ++calls;
+    for (const auto& p : pieces) sink(p);
+  }));
+  EXPECT_EQ(calls, 1) << "the body is produced once";
+  auto text = read_state_file(path);
+  ASSERT_TRUE(text);
+  auto body = unframe_state("head", 1, *text);
+  ASSERT_TRUE(body) << body.error().message;
+  EXPECT_EQ(*body, expected);
+  // The same body framed in memory reads back the same; only the length's padding differs.
+  EXPECT_EQ(*unframe_state("head", 1, frame_state("head", 1, expected)), expected);
+  // Damage is caught as in any framed file.
+  std::string cut = text->substr(0, text->size() - 10);
+  EXPECT_FALSE(unframe_state("head", 1, cut));
+  std::string flipped = *text;
+  flipped[flipped.size() / 2] ^= 0x01;
+  EXPECT_FALSE(unframe_state("head", 1, flipped));
+
+  // An empty body, and a full disk leaving the previous file whole.
+  ASSERT_TRUE(write_state_streamed(dir + "/empty.state", "dispatch", 1, [](const StateSink&) {}));
+  EXPECT_EQ(*unframe_state("dispatch", 1, *read_state_file(dir + "/empty.state")), "");
+  const std::string flag = dir + "/disk-full";
+  ::setenv("TOCSIN_FAULT_ENOSPC", flag.c_str(), 1);
+  { std::ofstream(flag) << ""; }
+  EXPECT_FALSE(write_state_streamed(path, "head", 1, [](const StateSink& sink) { sink("new"); }));
+  ::unsetenv("TOCSIN_FAULT_ENOSPC");
+  EXPECT_EQ(*unframe_state("head", 1, *read_state_file(path)), expected);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
   std::filesystem::remove_all(dir);
 }
 

@@ -53,6 +53,16 @@ TEST(HeadSnapshot, RoundTripKeepsEverySampleIncludingStaleMarkers) {
   // Only samples at or after mint are written.
   EXPECT_EQ(encode_head(a, 59'000, &st).empty(), false);
   EXPECT_EQ(st.samples, 100u);
+
+  // Streamed: one piece per series, together the same bytes as the string form.
+  std::string streamed;
+  int pieces = 0;
+  encode_head(a, INT64_MIN, [&](std::string_view p) {
+    ++pieces;
+    streamed.append(p);
+  });
+  EXPECT_EQ(pieces, 52);
+  EXPECT_EQ(streamed, body);
 }
 
 TEST(HeadSnapshot, TruncatedBodyKeepsTheWholeSeriesBeforeTheCut) {
