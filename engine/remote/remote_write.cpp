@@ -300,6 +300,11 @@ void TeeAppender::add(const Labels& labels, Timestamp t, double v) {
   pending_.push_back({labels, {{v, t}}});
 }
 
+void TeeAppender::add_ref(storage::SeriesRef ref, Timestamp t, double v) {
+  local_->add_ref(ref, t, v);
+  pending_.push_back({local_->labels_of(ref), {{v, t}}});
+}
+
 Status TeeAppender::commit() {
   Status st = local_->commit();
   if (!pending_.empty()) {

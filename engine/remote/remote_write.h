@@ -109,6 +109,10 @@ class TeeAppender final : public storage::Appender {
   TeeAppender(std::unique_ptr<storage::Appender> local,
               std::vector<std::shared_ptr<RemoteWriter>> writers);
   void add(const Labels& labels, Timestamp t, double v) override;
+  // References are the local storage's; samples added by one are sent with its labels.
+  storage::SeriesRef ref(const Labels& labels) override { return local_->ref(labels); }
+  void add_ref(storage::SeriesRef ref, Timestamp t, double v) override;
+  Labels labels_of(storage::SeriesRef ref) const override { return local_->labels_of(ref); }
   Status commit() override;
   void rollback() override;
 

@@ -138,11 +138,11 @@ void ScrapeLoop::on_response(Timestamp ts, std::chrono::steady_clock::time_point
   } else {
     // Series of the previous scrape missing from this one end here.
     for (Entry* e : last_series_) {
-      if (e->seen != iteration_) app->add(e->labels, ts, storage::stale_nan());
+      if (e->seen != iteration_) add(*app, *e, ts, storage::stale_nan());
     }
     if (!inherited_.empty()) {
       std::unordered_set<std::uint64_t> written;
-      for (const Entry* e : cur_series_) written.insert(e->labels.fingerprint());
+      for (const Entry* e : cur_series_) written.insert(labels_of(*app, *e).fingerprint());
       for (const Labels& l : inherited_) {
         if (written.count(l.fingerprint()) == 0) app->add(l, ts, storage::stale_nan());
       }
@@ -199,16 +199,19 @@ std::optional<ScrapeLoop::Failure> ScrapeLoop::append_body(storage::Appender& ap
     auto it = cache_.find(p.series());
     if (it == cache_.end()) {
       std::optional<Labels> final = sample_labels(p.labels());
+      Entry fresh;
       if (final) {
         if (auto err = check_label_limits(*final)) return Failure{"label_limit", *err};
         ++counts.added;
+        // The cache keeps the storage's reference, not the labels, where it can.
+        fresh.ref = app.ref(*final);
+        if (fresh.ref == 0) fresh.labels = std::move(*final);
       }
-      it = cache_.emplace(std::string(p.series()), Entry{final ? std::move(*final) : Labels{}, 0})
-               .first;
+      it = cache_.emplace(std::string(p.series()), std::move(fresh)).first;
     }
     Entry& entry = it->second;
     entry.seen = iteration_;
-    if (entry.labels.empty()) continue;  // dropped by metric_relabel_configs
+    if (entry.dropped()) continue;  // dropped by metric_relabel_configs
     ++counts.post_relabel;
     if (options_->sample_limit > 0 && counts.post_relabel > options_->sample_limit) {
       return Failure{"sample_limit", "sample limit exceeded"};
@@ -216,7 +219,7 @@ std::optional<ScrapeLoop::Failure> ScrapeLoop::append_body(storage::Appender& ap
     auto exposed_ts = p.timestamp();
     Timestamp t = ts;
     if (exposed_ts && options_->honor_timestamps) t = *exposed_ts;
-    app.add(entry.labels, t, p.value());
+    add(app, entry, t, p.value());
     if (!exposed_ts || !options_->honor_timestamps || options_->track_timestamps_staleness) {
       cur_series_.push_back(&entry);
     }
@@ -287,7 +290,7 @@ void ScrapeLoop::append_report(storage::Appender& app, Timestamp ts, bool up, do
 }
 
 void ScrapeLoop::append_stale(storage::Appender& app, Timestamp ts, bool with_report) {
-  for (Entry* e : last_series_) app.add(e->labels, ts, storage::stale_nan());
+  for (Entry* e : last_series_) add(app, *e, ts, storage::stale_nan());
   if (with_report && reported_) {
     for (const auto& l : report_labels_) app.add(l, ts, storage::stale_nan());
   }
@@ -322,7 +325,11 @@ void ScrapeLoop::take_over(ScrapeLoop& old, bool same_series_options) {
     inherited_ = std::move(old.inherited_);
   } else {
     inherited_ = std::move(old.inherited_);
-    for (const Entry* e : old.last_series_) inherited_.push_back(e->labels);
+    if (!old.last_series_.empty()) {
+      auto app = appenders_();  // only to read the labels of series references
+      for (const Entry* e : old.last_series_) inherited_.push_back(labels_of(*app, *e));
+      app->rollback();
+    }
   }
   old.cache_.clear();
   old.last_series_.clear();

@@ -109,9 +109,13 @@ class ScrapeLoop {
   std::size_t cache_size() const { return cache_.size(); }
 
  private:
+  // A cached series: its storage reference, or its final labels when the storage has no
+  // references; neither when metric relabelling dropped it.
   struct Entry {
-    Labels labels;         // final labels; empty when metric relabelling dropped the series
+    storage::SeriesRef ref = 0;
+    Labels labels;
     std::uint64_t seen = 0;  // scrape number that last saw it
+    bool dropped() const { return ref == 0 && labels.empty(); }
   };
   struct StringHash {
     using is_transparent = void;
@@ -134,6 +138,16 @@ class ScrapeLoop {
   void append_report(storage::Appender& app, Timestamp ts, bool up, double duration,
                      const Counts& counts);
   void append_stale(storage::Appender& app, Timestamp ts, bool with_report);
+  static void add(storage::Appender& app, const Entry& e, Timestamp t, double v) {
+    if (e.ref != 0) {
+      app.add_ref(e.ref, t, v);
+    } else {
+      app.add(e.labels, t, v);
+    }
+  }
+  static Labels labels_of(const storage::Appender& app, const Entry& e) {
+    return e.ref != 0 ? app.labels_of(e.ref) : e.labels;
+  }
 
   http::CurlClient& client_;
   AppenderFactory appenders_;

@@ -99,8 +99,13 @@ class HeadAppender final : public Appender {
  public:
   explicit HeadAppender(Head& head) : head_(head) {}
   void add(const Labels& labels, Timestamp t, double v) override {
-    pending_.push_back({labels, t, v});
+    pending_.push_back({labels, Head::kByLabels, t, v});
   }
+  SeriesRef ref(const Labels& labels) override { return SeriesRef{head_.series_id(labels)} + 1; }
+  void add_ref(SeriesRef ref, Timestamp t, double v) override {
+    pending_.push_back({Labels{}, static_cast<std::uint32_t>(ref - 1), t, v});
+  }
+  Labels labels_of(SeriesRef ref) const override { return head_.labels_of_ref(ref); }
   Status commit() override {
     Status s = head_.apply(pending_);
     pending_.clear();
@@ -193,17 +198,21 @@ void Head::table_erase(std::uint32_t id, std::uint32_t hash) {
   assert(false && "series missing from the table");
 }
 
-Head::MemSeries* Head::get_or_create(const Labels& labels) {
-  std::uint32_t h = label_hash(labels);
-  if (!table_.empty()) {
-    size_t mask = table_.size() - 1;
-    for (size_t i = slot_of(h, mask); table_[i] != kEmptySlot; i = (i + 1) & mask) {
-      std::uint32_t id = table_[i];
-      if (id == kDeletedSlot) continue;
-      MemSeries* s = series_[id].get();
-      if (s->hash == h && same_labels(*s, labels)) return s;
-    }
+std::uint32_t Head::find_id(const Labels& labels, std::uint32_t h) const {
+  if (table_.empty()) return kByLabels;
+  size_t mask = table_.size() - 1;
+  for (size_t i = slot_of(h, mask); table_[i] != kEmptySlot; i = (i + 1) & mask) {
+    std::uint32_t id = table_[i];
+    if (id == kDeletedSlot) continue;
+    const MemSeries* s = series_[id].get();
+    if (s->hash == h && same_labels(*s, labels)) return id;
   }
+  return kByLabels;
+}
+
+std::uint32_t Head::id_of(const Labels& labels) {
+  std::uint32_t h = label_hash(labels);
+  if (std::uint32_t id = find_id(labels, h); id != kByLabels) return id;
   auto s = std::make_unique<MemSeries>();
   s->hash = h;
   s->syms = static_cast<std::uint32_t>(label_syms_.size());
@@ -218,18 +227,61 @@ Head::MemSeries* Head::get_or_create(const Labels& labels) {
     if (list.empty()) values_[n].push_back(v);
     list.push_back(id);
   }
+  id_labels_.push_back({s->syms, s->num_labels});
   series_.push_back(std::move(s));
   ++num_series_;
   table_insert(id, h);
-  return series_.back().get();
+  return id;
+}
+
+Head::MemSeries* Head::get_or_create(const Labels& labels) {
+  return series_[id_of(labels)].get();
+}
+
+std::uint32_t Head::series_id(const Labels& labels) {
+  {
+    std::shared_lock lock(mu_);
+    if (std::uint32_t id = find_id(labels, label_hash(labels)); id != kByLabels) return id;
+  }
+  std::unique_lock lock(mu_);
+  return id_of(labels);
+}
+
+Labels Head::labels_of_id(std::uint32_t id) const {
+  if (id >= id_labels_.size()) return {};
+  const IdLabels& il = id_labels_[id];
+  std::vector<Label> out;
+  out.reserve(il.num_labels);
+  for (size_t i = 0; i < il.num_labels; ++i) {
+    out.push_back({symbols_[label_syms_[il.syms + 2 * i]],
+                   symbols_[label_syms_[il.syms + 2 * i + 1]]});
+  }
+  return Labels::from_sorted(std::move(out));
+}
+
+Labels Head::labels_of_ref(SeriesRef ref) const {
+  if (ref == 0) return {};
+  std::shared_lock lock(mu_);
+  return labels_of_id(static_cast<std::uint32_t>(ref - 1));
 }
 
 Status Head::apply(std::vector<PendingSample>& samples) {
   std::unique_lock lock(mu_);
   std::uint64_t ooo = 0;
   std::uint64_t dup = 0;
+  std::uint64_t unknown = 0;
   for (auto& p : samples) {
-    MemSeries* s = get_or_create(p.labels);
+    MemSeries* s = nullptr;
+    if (p.id == kByLabels) {
+      s = get_or_create(p.labels);
+    } else if (p.id < series_.size() && series_[p.id]) {
+      s = series_[p.id].get();
+    } else if (p.id < id_labels_.size()) {
+      s = get_or_create(labels_of_id(p.id));  // removed by retention since: create it again
+    } else {
+      ++unknown;  // a reference from before clear()
+      continue;
+    }
     if (s->has_samples()) {
       if (p.t < s->open.max_time()) {
         ++ooo;
@@ -258,6 +310,9 @@ Status Head::apply(std::vector<PendingSample>& samples) {
   if (ooo + dup > 0) {
     return invalid_argument(std::to_string(ooo) + " out-of-order and " + std::to_string(dup) +
                             " duplicate samples rejected");
+  }
+  if (unknown > 0) {
+    return invalid_argument(std::to_string(unknown) + " samples for unknown series references");
   }
   return {};
 }
@@ -359,6 +414,9 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
   };
   for (std::uint32_t id : ids) {
     const MemSeries* s = series_[id].get();
+    // A series made by a reference whose samples never came (a failed scrape) until retention
+    // removes it.
+    if (!s->has_samples()) continue;
     samples.clear();
     for (size_t i = 0; i < s->num_closed; ++i) {
       const FrozenChunk& c = s->closed[i];
@@ -483,6 +541,7 @@ void Head::clear() {
   symbols_.clear();
   label_syms_.clear();
   series_.clear();
+  id_labels_.clear();
   table_.clear();
   table_used_ = 0;
   table_deleted_ = 0;
@@ -496,7 +555,8 @@ HeadStats Head::stats() const {
   HeadStats st;
   st.out_of_order_rejected = out_of_order_;
   st.duplicate_rejected = duplicates_;
-  std::uint64_t mem = malloc_bytes(series_.capacity() * sizeof(series_[0]));
+  std::uint64_t mem = malloc_bytes(series_.capacity() * sizeof(series_[0])) +
+                      malloc_bytes(id_labels_.capacity() * sizeof(IdLabels));
   for (const auto& sp : series_) {
     if (!sp) continue;
     ++st.num_series;

@@ -14,6 +14,10 @@
 // different value at the same timestamp (duplicate); both are counted in stats(). The same
 // value at the same timestamp is silently ignored (a re-sent sample). Stale markers are stored.
 //
+// References: an Appender hands out series references (the series id + 1) for appending without
+// labels; the scrape cache keeps one per series. A reference to a series removed by retention
+// still names its labels, and appending to it creates the series again.
+//
 // Retention: truncate(mint) drops chunks entirely older than mint, and series left without
 // samples. Symbols are kept (they are few compared to samples), as are a removed series' 8
 // label-arena slots and its null entry in the id table (series ids are never reused).
@@ -86,14 +90,31 @@ class Head final : public Querier {
   friend class HeadAppender;
   struct MemSeries;
   struct PendingSample {
-    Labels labels;
+    Labels labels;       // when added by labels
+    std::uint32_t id;    // when added by reference (kByLabels otherwise)
     Timestamp t;
     double v;
   };
+  static constexpr std::uint32_t kByLabels = 0xffffffffu;
+  // Where a series id's labels are in label_syms_, kept after the series is removed so that a
+  // reference to it can create it again.
+  struct IdLabels {
+    std::uint32_t syms = 0;
+    std::uint16_t num_labels = 0;
+  };
+
+  // The id of the series with `labels`, created if new: the appender's ref(). Takes mu_.
+  std::uint32_t series_id(const Labels& labels);
+  // The labels of series id `id` (live or removed); empty when unknown. REQUIRES: mu_ held.
+  Labels labels_of_id(std::uint32_t id) const;
+  Labels labels_of_ref(SeriesRef ref) const;  // takes mu_ shared
 
   // Applies one scrape; returns counts of rejected samples.
   Status apply(std::vector<PendingSample>& samples);
   MemSeries* get_or_create(const Labels& labels);  // REQUIRES: mu_ held exclusive
+  std::uint32_t id_of(const Labels& labels);       // get_or_create's id. REQUIRES: exclusive
+  // The id of an existing series with `labels`, or kByLabels. REQUIRES: mu_ held.
+  std::uint32_t find_id(const Labels& labels, std::uint32_t hash) const;
   std::uint32_t intern(std::string_view s);        // REQUIRES: mu_ held exclusive
   // Symbol id of `s`, or UINT32_MAX when unknown. REQUIRES: mu_ held.
   std::uint32_t lookup(std::string_view s) const;
@@ -113,6 +134,7 @@ class Head final : public Querier {
   std::unordered_map<std::string_view, std::uint32_t> symbol_ids_;
   std::deque<std::uint32_t> label_syms_;  // name, value, ... per series, sorted by name
   std::vector<std::unique_ptr<MemSeries>> series_;  // by id; null once garbage collected
+  std::vector<IdLabels> id_labels_;                 // by id, removed series included
   std::vector<std::uint32_t> table_;  // series ids by label hash; kEmptySlot / kDeletedSlot
   size_t table_used_ = 0;
   size_t table_deleted_ = 0;

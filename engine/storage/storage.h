@@ -60,10 +60,22 @@ class Querier {
 
 // Buffers the samples of one scrape. commit() applies them atomically with respect to
 // readers; rollback() drops them. The Appender is single-use after commit()/rollback().
+// A handle to one series of a storage, for appending without its labels (the scrape cache keeps
+// one per exposed series instead of a label set). 0 is no series. A reference stays valid for
+// the storage's life: a series removed by retention is created again from it when appended to.
+using SeriesRef = std::uint64_t;
+
 class Appender {
  public:
   virtual ~Appender() = default;
   virtual void add(const Labels& labels, Timestamp t, double v) = 0;
+  // The reference of the series with `labels` (created if new), for add_ref(); 0 when this
+  // storage has no references (then keep the labels and use add()).
+  virtual SeriesRef ref(const Labels& labels) { (void)labels; return 0; }
+  // add() for the series `ref` (from ref() of an appender of the same storage; never 0).
+  virtual void add_ref(SeriesRef ref, Timestamp t, double v) { (void)ref; (void)t; (void)v; }
+  // The labels of the series `ref`; empty when unknown.
+  virtual Labels labels_of(SeriesRef ref) const { (void)ref; return {}; }
   // Applies every valid sample. Samples older than their series' last sample, or a different
   // value at the same timestamp, are rejected and counted; then the result is
   // kInvalidArgument naming the counts (the valid samples are still applied).

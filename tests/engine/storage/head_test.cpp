@@ -181,6 +181,63 @@ TEST(Head, TruncateDropsOldChunksAndEmptySeries) {
   EXPECT_EQ(head.select({&m, 1}, 0, 100000).size(), 2u);
 }
 
+TEST(Head, SeriesReferencesAppendWithoutLabels) {
+  Head head;
+  const Labels a{{"__name__", "m"}, {"i", "a"}};
+  const Labels b{{"__name__", "m"}, {"i", "b"}};
+  auto app = head.appender();
+  SeriesRef ra = app->ref(a);
+  SeriesRef rb = app->ref(b);
+  ASSERT_NE(ra, 0u);
+  ASSERT_NE(rb, 0u);
+  EXPECT_NE(ra, rb);
+  EXPECT_EQ(app->ref(a), ra) << "the same labels give the same reference";
+  EXPECT_EQ(app->labels_of(ra), a);
+  EXPECT_EQ(app->labels_of(0), Labels{});
+  app->add_ref(ra, 1000, 1);
+  app->add_ref(rb, 1000, 2);
+  app->add(a, 2000, 3);  // by labels, the same series
+  app->add_ref(ra, 3000, 4);
+  ASSERT_TRUE(app->commit());
+  Matcher m = mk(MatchType::kEqual, "__name__", "m");
+  auto got = head.select(std::span(&m, 1), 0, 10'000);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].labels, a);
+  auto sa = drain(*got[0].samples);
+  ASSERT_EQ(sa.size(), 3u);
+  EXPECT_EQ(sa[2].v, 4);
+  EXPECT_EQ(head.stats().num_series, 2u);
+}
+
+TEST(Head, ReferenceWithoutSamplesIsNotSelectedAndSurvivesRetention) {
+  Head head;
+  const Labels l{{"__name__", "m"}, {"job", "x"}};
+  auto app = head.appender();
+  SeriesRef r = app->ref(l);  // created, but the scrape fails: no sample
+  app->rollback();
+  Matcher m = mk(MatchType::kEqual, "__name__", "m");
+  EXPECT_TRUE(head.select(std::span(&m, 1), 0, 10'000).empty());
+  // Retention removes the empty series; the reference still names it and creates it again.
+  head.truncate(5000);
+  EXPECT_EQ(head.stats().num_series, 0u);
+  auto app2 = head.appender();
+  EXPECT_EQ(app2->labels_of(r), l);
+  app2->add_ref(r, 6000, 7);
+  ASSERT_TRUE(app2->commit());
+  auto got = head.select(std::span(&m, 1), 0, 10'000);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].labels, l);
+  EXPECT_EQ(drain(*got[0].samples).size(), 1u);
+  // A reference from before clear() is refused, not applied to another series.
+  head.clear();
+  auto app3 = head.appender();
+  app3->add_ref(r, 7000, 1);
+  auto st = app3->commit();
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("unknown series references"), std::string::npos);
+  EXPECT_EQ(head.stats().num_series, 0u);
+}
+
 TEST(Head, ConcurrentAppendAndSelect) {
   Head head;
   Matcher m = mk(MatchType::kEqual, "__name__", "m");
