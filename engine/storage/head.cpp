@@ -227,7 +227,6 @@ std::uint32_t Head::id_of(const Labels& labels) {
     if (list.empty()) values_[n].push_back(v);
     list.push_back(id);
   }
-  id_labels_.push_back({s->syms, s->num_labels});
   series_.push_back(std::move(s));
   ++num_series_;
   table_insert(id, h);
@@ -248,8 +247,10 @@ std::uint32_t Head::series_id(const Labels& labels) {
 }
 
 Labels Head::labels_of_id(std::uint32_t id) const {
-  if (id >= id_labels_.size()) return {};
-  const IdLabels& il = id_labels_[id];
+  if (id < series_.size() && series_[id]) return labels_of(*series_[id]);
+  auto it = removed_labels_.find(id);
+  if (it == removed_labels_.end()) return {};
+  const IdLabels& il = it->second;
   std::vector<Label> out;
   out.reserve(il.num_labels);
   for (size_t i = 0; i < il.num_labels; ++i) {
@@ -276,8 +277,8 @@ Status Head::apply(std::vector<PendingSample>& samples) {
       s = get_or_create(p.labels);
     } else if (p.id < series_.size() && series_[p.id]) {
       s = series_[p.id].get();
-    } else if (p.id < id_labels_.size()) {
-      s = get_or_create(labels_of_id(p.id));  // removed by retention since: create it again
+    } else if (Labels l = labels_of_id(p.id); !l.empty()) {
+      s = get_or_create(l);  // removed by retention since: create it again
     } else {
       ++unknown;  // a reference from before clear()
       continue;
@@ -481,6 +482,7 @@ void Head::remove_series(std::uint32_t id) {
       postings_.erase(it);
     }
   }
+  removed_labels_[id] = {s.syms, s.num_labels};
   series_[id].reset();
   --num_series_;
 }
@@ -541,7 +543,7 @@ void Head::clear() {
   symbols_.clear();
   label_syms_.clear();
   series_.clear();
-  id_labels_.clear();
+  removed_labels_.clear();
   table_.clear();
   table_used_ = 0;
   table_deleted_ = 0;
@@ -556,7 +558,8 @@ HeadStats Head::stats() const {
   st.out_of_order_rejected = out_of_order_;
   st.duplicate_rejected = duplicates_;
   std::uint64_t mem = malloc_bytes(series_.capacity() * sizeof(series_[0])) +
-                      malloc_bytes(id_labels_.capacity() * sizeof(IdLabels));
+                      malloc_bytes(removed_labels_.bucket_count() * sizeof(void*)) +
+                      removed_labels_.size() * malloc_bytes(32);  // a hash node each
   for (const auto& sp : series_) {
     if (!sp) continue;
     ++st.num_series;

@@ -96,8 +96,8 @@ class Head final : public Querier {
     double v;
   };
   static constexpr std::uint32_t kByLabels = 0xffffffffu;
-  // Where a series id's labels are in label_syms_, kept after the series is removed so that a
-  // reference to it can create it again.
+  // Where a removed series' labels are in label_syms_, so that a reference to it can create it
+  // again (live series have theirs in MemSeries).
   struct IdLabels {
     std::uint32_t syms = 0;
     std::uint16_t num_labels = 0;
@@ -134,7 +134,7 @@ class Head final : public Querier {
   std::unordered_map<std::string_view, std::uint32_t> symbol_ids_;
   std::deque<std::uint32_t> label_syms_;  // name, value, ... per series, sorted by name
   std::vector<std::unique_ptr<MemSeries>> series_;  // by id; null once garbage collected
-  std::vector<IdLabels> id_labels_;                 // by id, removed series included
+  std::unordered_map<std::uint32_t, IdLabels> removed_labels_;  // by id, removed series only
   std::vector<std::uint32_t> table_;  // series ids by label hash; kEmptySlot / kDeletedSlot
   size_t table_used_ = 0;
   size_t table_deleted_ = 0;
