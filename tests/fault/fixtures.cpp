@@ -20,6 +20,29 @@ bool wait_for(const std::function<bool()>& done, Ms timeout) {
   return done();
 }
 
+std::string peer_config(std::uint16_t peer, const PeerConfig& o) {
+  const std::string p = std::to_string(peer);
+  return "global:\n"
+         "  scrape_interval: " + o.scrape_interval + "\n"
+         "  scrape_timeout: " + o.scrape_timeout + "\n"
+         "  evaluation_interval: " + o.evaluation_interval + "\n"
+         "scrape_configs:\n"
+         "  - job_name: app\n"
+         "    static_configs: [{targets: [\"127.0.0.1:" + p + "\"]}]\n"
+         "rule_files: [app.rules.yml]\n"
+         "route:\n"
+         "  receiver: hook\n"
+         "  group_by: [alertname]\n"
+         "  group_wait: " + o.group_wait + "\n"
+         "  group_interval: 500ms\n"
+         "  repeat_interval: 1h\n"
+         "receivers:\n"
+         "  - name: hook\n"
+         "    webhook_configs:\n"
+         "      - url: http://127.0.0.1:" + p + "/hook\n"
+         "        send_resolved: true\n";
+}
+
 std::string rfc3339_from_now(Ms offset) {
   auto t = std::chrono::system_clock::now() + offset;
   std::time_t secs = std::chrono::system_clock::to_time_t(t);

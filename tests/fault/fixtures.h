@@ -28,6 +28,17 @@ using Ms = std::chrono::milliseconds;
 // Polls `done` every 50 ms until it holds or `timeout` passes; the last answer of `done`.
 bool wait_for(const std::function<bool()>& done, Ms timeout);
 
+// The configuration most fault tests run: one scrape job `app` on the peer at 127.0.0.1:PEER,
+// the rule file app.rules.yml beside it, and one route grouping by alertname (group_interval
+// 500ms, repeat_interval 1h) to the webhook http://127.0.0.1:PEER/hook with send_resolved.
+struct PeerConfig {
+  std::string scrape_interval = "250ms";
+  std::string scrape_timeout = "200ms";
+  std::string evaluation_interval = "250ms";
+  std::string group_wait = "100ms";
+};
+std::string peer_config(std::uint16_t peer, const PeerConfig& options = {});
+
 // RFC 3339 in UTC for now + `offset` (silences, posted alerts).
 std::string rfc3339_from_now(Ms offset);
 

@@ -17,30 +17,6 @@
 namespace tocsin::testing {
 namespace {
 
-std::string config_for(std::uint16_t peer, const std::string& scrape_interval) {
-  const std::string p = std::to_string(peer);
-  return R"(global:
-  scrape_interval: )" + scrape_interval + R"(
-  scrape_timeout: 200ms
-  evaluation_interval: 250ms
-scrape_configs:
-  - job_name: app
-    static_configs: [{targets: ["127.0.0.1:)" + p + R"("]}]
-rule_files: [app.rules.yml]
-route:
-  receiver: hook
-  group_by: [alertname]
-  group_wait: 100ms
-  group_interval: 500ms
-  repeat_interval: 1h
-receivers:
-  - name: hook
-    webhook_configs:
-      - url: http://127.0.0.1:)" + p + R"(/hook
-        send_resolved: true
-)";
-}
-
 constexpr const char* kRules = R"(groups:
   - name: app
     rules:
@@ -60,7 +36,7 @@ TEST(GracefulRestart, AFiringAlertStaysFiringOnTheSavedHeadBeforeTheFirstScrape)
   rec.attach(peer.router());
   ASSERT_TRUE(peer.start());
   TempDir dir;
-  const std::string cfg = dir.write("tocsin.yml", config_for(peer.port(), "250ms"));
+  const std::string cfg = dir.write("tocsin.yml", peer_config(peer.port()));
   dir.write("app.rules.yml", kRules);
   const std::string data = dir.path() + "/data";
 
@@ -77,7 +53,7 @@ TEST(GracefulRestart, AFiringAlertStaysFiringOnTheSavedHeadBeforeTheFirstScrape)
   }
 
   // Restarted with an hourly scrape: its first scrape lands somewhere in the hour.
-  dir.write("tocsin.yml", config_for(peer.port(), "1h"));
+  dir.write("tocsin.yml", peer_config(peer.port(), {.scrape_interval = "1h"}));
   const int scrapes_before = scrapes.load();
   Tocsin t(cfg, data);
   ASSERT_TRUE(t.wait_ready()) << t.log();

@@ -70,30 +70,6 @@ class Peers {
   std::vector<Delivery> deliveries_;
 };
 
-std::string config_for(std::uint16_t peer) {
-  std::string p = std::to_string(peer);
-  return R"(global:
-  scrape_interval: 500ms
-  scrape_timeout: 400ms
-  evaluation_interval: 500ms
-scrape_configs:
-  - job_name: app
-    static_configs: [{targets: ["127.0.0.1:)" + p + R"("]}]
-rule_files: [app.rules.yml]
-route:
-  receiver: hook
-  group_by: [alertname]
-  group_wait: 200ms
-  group_interval: 500ms
-  repeat_interval: 1h
-receivers:
-  - name: hook
-    webhook_configs:
-      - url: http://127.0.0.1:)" + p + R"(/hook
-        send_resolved: true
-)";
-}
-
 constexpr const char* kRules = R"(groups:
   - name: app
     rules:
@@ -105,7 +81,11 @@ constexpr const char* kRules = R"(groups:
 TEST(KillNine, AlertsSurviveThirtyKillsWithoutFalseResolvesOrLostNotifications) {
   Peers peers;
   TempDir dir;
-  const std::string cfg = dir.write("tocsin.yml", config_for(peers.port()));
+  const PeerConfig slower{.scrape_interval = "500ms",
+                          .scrape_timeout = "400ms",
+                          .evaluation_interval = "500ms",
+                          .group_wait = "200ms"};
+  const std::string cfg = dir.write("tocsin.yml", peer_config(peers.port(), slower));
   dir.write("app.rules.yml", kRules);
   const std::string data = dir.path() + "/data";
   const unsigned seed = static_cast<unsigned>(std::random_device{}());

@@ -18,30 +18,6 @@
 namespace tocsin::testing {
 namespace {
 
-std::string config_for(std::uint16_t peer) {
-  const std::string p = std::to_string(peer);
-  return R"(global:
-  scrape_interval: 250ms
-  scrape_timeout: 200ms
-  evaluation_interval: 250ms
-scrape_configs:
-  - job_name: app
-    static_configs: [{targets: ["127.0.0.1:)" + p + R"("]}]
-rule_files: [app.rules.yml]
-route:
-  receiver: hook
-  group_by: [alertname]
-  group_wait: 100ms
-  group_interval: 500ms
-  repeat_interval: 1h
-receivers:
-  - name: hook
-    webhook_configs:
-      - url: http://127.0.0.1:)" + p + R"(/hook
-        send_resolved: true
-)";
-}
-
 constexpr const char* kRulesV1 = R"(groups:
   - name: g1
     rules:
@@ -110,7 +86,7 @@ class ReloadTest : public ::testing::Test {
     });
     rec_.attach(peer_.router());
     ASSERT_TRUE(peer_.start());
-    cfg_ = dir_.write("tocsin.yml", config_for(peer_.port()));
+    cfg_ = dir_.write("tocsin.yml", peer_config(peer_.port()));
     rules_ = dir_.write("app.rules.yml", kRulesV1);
     t_ = std::make_unique<Tocsin>(cfg_, dir_.path() + "/data");
     ASSERT_TRUE(t_->wait_ready()) << t_->log();
@@ -239,7 +215,7 @@ TEST_F(ReloadTest, SighupAndPostKeepUnchangedRulesAndRejectInvalidConfigs) {
   EXPECT_TRUE(t_->running());
 
   // 4. Valid again: accepted, state still kept.
-  replace_file(cfg_, config_for(peer_.port()));
+  replace_file(cfg_, peer_config(peer_.port()));
   replace_file(rules_, kRulesV2);
   r = t_->post("/-/reload", "");
   EXPECT_EQ(r.status, 200) << r.body;

@@ -35,29 +35,6 @@ const std::map<std::string, std::string> kKinds = {{"alerts.state", "alerts"},
                                                    {"silences.json", "silences"},
                                                    {"nflog.json", "nflog"}};
 
-std::string config_for(std::uint16_t peer) {
-  const std::string p = std::to_string(peer);
-  return R"(global:
-  scrape_interval: 250ms
-  scrape_timeout: 200ms
-  evaluation_interval: 250ms
-scrape_configs:
-  - job_name: app
-    static_configs: [{targets: ["127.0.0.1:)" + p + R"("]}]
-rule_files: [app.rules.yml]
-route:
-  receiver: hook
-  group_by: [alertname]
-  group_wait: 100ms
-  group_interval: 500ms
-  repeat_interval: 1h
-receivers:
-  - name: hook
-    webhook_configs:
-      - url: http://127.0.0.1:)" + p + R"(/hook
-)";
-}
-
 constexpr const char* kRules = R"(groups:
   - name: app
     rules:
@@ -169,7 +146,7 @@ class StateDirFull : public ::testing::Test {
     });
     rec_.attach(peer_.router());
     ASSERT_TRUE(peer_.start());
-    cfg_ = dir_.write("tocsin.yml", config_for(peer_.port()));
+    cfg_ = dir_.write("tocsin.yml", peer_config(peer_.port()));
     dir_.write("app.rules.yml", kRules);
     data_ = dir_.path() + "/data";
   }
