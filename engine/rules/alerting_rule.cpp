@@ -48,21 +48,36 @@ tmpl::QueryFn make_query_fn(const EvalContext& ctx) {
 }  // namespace
 
 AlertingRule::AlertingRule(RuleSpec spec)
-    : Rule(std::move(spec)), templates_(tmpl::prometheus_functions()) {
-  auto add = [this](const std::string& name, const std::string& text) {
+    : Rule(std::move(spec)), templates_(tmpl::prometheus_function_library()) {
+  // A value without "{{" has no action: it renders as itself, so it is kept as a literal and
+  // neither parsed nor executed (most rule labels, such as severity, are literals).
+  auto compile = [this](std::string_view prefix, const std::string& key, const std::string& text) {
+    Expansion e;
+    e.key = key;
+    if (text.find("{{") == std::string::npos) {
+      e.literal = text;
+      return e;
+    }
+    std::string name = std::string(prefix) + key;
     std::string full = std::string(tmpl::kPrometheusAlertPrelude) + text;
-    if (auto st = templates_.parse(name, full); !st) template_errors_[name] = st.error().message;
+    if (auto st = templates_.parse(name, full); !st) {
+      e.literal = "<error expanding template: " + st.error().message + ">";
+      return e;
+    }
+    e.template_name = std::move(name);
+    needs_template_data_ = true;
+    return e;
   };
-  for (const auto& [k, v] : spec_.labels) add(std::string(kLabelPrefix) + k, v);
-  for (const auto& [k, v] : spec_.annotations) add(std::string(kAnnotationPrefix) + k, v);
+  for (const auto& [k, v] : spec_.labels) label_expansions_.push_back(compile(kLabelPrefix, k, v));
+  for (const auto& [k, v] : spec_.annotations) {
+    annotation_expansions_.push_back(compile(kAnnotationPrefix, k, v));
+  }
 }
 
-std::string AlertingRule::expand(std::string_view name, const tmpl::Value& data,
+std::string AlertingRule::expand(const Expansion& e, const tmpl::Value& data,
                                  const tmpl::ExecContext& ctx) const {
-  if (auto it = template_errors_.find(name); it != template_errors_.end()) {
-    return "<error expanding template: " + it->second + ">";
-  }
-  auto r = templates_.execute(name, data, ctx);
+  if (e.template_name.empty()) return e.literal;
+  auto r = templates_.execute(e.template_name, data, ctx);
   if (!r) return "<error expanding template: " + r.error().message + ">";
   return std::move(*r);
 }
@@ -79,20 +94,18 @@ Result<promql::Vector> AlertingRule::eval(Timestamp ts, const EvalContext& ctx) 
 
   std::map<Labels, Observation> seen;
   for (const auto& s : *vec) {
-    tmpl::Value data =
-        tmpl::prometheus_alert_data(s.metric, ctx.external_labels, ctx.external_url, s.v);
+    tmpl::Value data;
+    if (needs_template_data_) {
+      data = tmpl::prometheus_alert_data(s.metric, ctx.external_labels, ctx.external_url, s.v);
+    }
     LabelsBuilder b(s.metric);
     b.del(kMetricName);
-    for (const auto& [k, v] : spec_.labels) {
-      b.set(k, expand(std::string(kLabelPrefix) + k, data, tctx));
-    }
+    for (const auto& e : label_expansions_) b.set(e.key, expand(e, data, tctx));
     b.set("alertname", spec_.alert);
     Observation o;
     o.labels = b.labels();
     o.value = s.v;
-    for (const auto& [k, v] : spec_.annotations) {
-      o.annotations[k] = expand(std::string(kAnnotationPrefix) + k, data, tctx);
-    }
+    for (const auto& e : annotation_expansions_) o.annotations[e.key] = expand(e, data, tctx);
     Labels key = o.labels;
     if (!seen.emplace(std::move(key), std::move(o)).second) {
       return invalid_argument(

@@ -52,11 +52,20 @@ class AlertingRule final : public Rule {
   void restore_state(const std::vector<ActiveAlert>& alerts);
 
  private:
-  std::string expand(std::string_view name, const tmpl::Value& data,
+  // One label or annotation value: a literal (no "{{" in it, or the text of a parse error),
+  // or the name of its parsed template in templates_.
+  struct Expansion {
+    std::string key;       // the label or annotation name
+    std::string template_name;  // empty for a literal
+    std::string literal;
+  };
+  std::string expand(const Expansion& e, const tmpl::Value& data,
                      const tmpl::ExecContext& ctx) const;
 
   tmpl::TemplateSet templates_;
-  std::map<std::string, std::string, std::less<>> template_errors_;  // name → parse error
+  std::vector<Expansion> label_expansions_;       // in spec_.labels order
+  std::vector<Expansion> annotation_expansions_;  // in spec_.annotations order
+  bool needs_template_data_ = false;              // some expansion is a template
   std::map<Labels, ActiveAlert> alerts_;                 // guarded by mu_
 };
 

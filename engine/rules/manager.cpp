@@ -1,6 +1,8 @@
 #include "engine/rules/manager.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "engine/common/log.h"
 
@@ -74,8 +76,28 @@ Result<LoadedRules> Manager::load(const RulesConfig& config, const ManagerOption
   std::string errors;
   RuleFileOptions rfo;
   rfo.ignore_unknown_fields = options.ignore_unknown_fields;
-  for (const auto& path : expand_rule_globs(config.rule_files)) {
-    auto rf = load_rule_file(path, rfo);
+  // Files are read and parsed on up to hardware_concurrency() threads (YAML parsing dominates
+  // start-up with many rules); results and errors keep the files' order.
+  const std::vector<std::string> paths = expand_rule_globs(config.rule_files);
+  std::vector<RuleFileResult> results(paths.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < paths.size();) {
+      try {
+        results[i] = load_rule_file(paths[i], rfo);
+      } catch (const std::exception& e) {  // never let a helper thread end the process
+        results[i] = tl::unexpected(std::vector<RuleFileError>{
+            RuleFileError{paths[i], {}, std::string("reading the file failed: ") + e.what()}});
+      }
+    }
+  };
+  const std::size_t threads =
+      std::min<std::size_t>(paths.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> helpers;
+  for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& h : helpers) h.join();
+  for (auto& rf : results) {
     if (!rf) {
       for (const auto& e : rf.error()) errors += (errors.empty() ? "" : "\n") + e.to_string();
       continue;

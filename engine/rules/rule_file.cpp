@@ -10,7 +10,6 @@
 
 #include "engine/model/labels.h"
 #include "engine/rules/unsupported.h"
-#include "engine/template/builtins.h"
 #include "engine/template/prometheus_data.h"
 #include "engine/template/prometheus_functions.h"
 #include "parser/promql/parse.h"
@@ -395,15 +394,12 @@ class Loader {
 
 std::optional<std::string> check_template_syntax(std::string_view rule_name,
                                                  std::string_view text) {
-  static const tmpl::FuncMap funcs = [] {
-    tmpl::FuncMap f = tmpl::builtin_functions();
-    for (auto& [k, v] : tmpl::prometheus_functions()) f[k] = v;
-    return f;
-  }();
+  if (text.find("{{") == std::string_view::npos) return std::nullopt;  // no action: plain text
+  const tmpl::FuncMap& funcs = *tmpl::prometheus_function_library();
   std::string full = std::string(tmpl::kPrometheusAlertPrelude) + std::string(text);
   std::string name = "__alert_" + std::string(rule_name);
   tmpl::ParseOptions options;
-  options.has_function = [](std::string_view n) { return funcs.find(n) != funcs.end(); };
+  options.has_function = [&funcs](std::string_view n) { return funcs.find(n) != funcs.end(); };
   auto parsed = tmpl::parse(name, name, full, options);
   if (!parsed) return parsed.error().message;
   return std::nullopt;

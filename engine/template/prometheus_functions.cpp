@@ -354,4 +354,13 @@ FuncMap prometheus_functions() {
   return m;
 }
 
+const std::shared_ptr<const FuncMap>& prometheus_function_library() {
+  static const std::shared_ptr<const FuncMap> library = [] {
+    auto m = std::make_shared<FuncMap>(builtin_functions());
+    for (auto& [name, fn] : prometheus_functions()) (*m)[name] = std::move(fn);
+    return std::shared_ptr<const FuncMap>(std::move(m));
+  }();
+  return library;
+}
+
 }  // namespace tocsin::tmpl

@@ -7,6 +7,7 @@
 // ExecContext::now in seconds, externalURL/pathPrefix read ExecContext::external_url.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,9 @@
 namespace tocsin::tmpl {
 
 FuncMap prometheus_functions();
+// The builtins plus prometheus_functions(), built once and shared by every alerting rule's
+// TemplateSet (an alerting rule used to copy both maps).
+const std::shared_ptr<const FuncMap>& prometheus_function_library();
 
 // match, reReplaceAll and safeHtml, which Prometheus and Alertmanager define alike.
 void add_shared_text_functions(FuncMap& m);

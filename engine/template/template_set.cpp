@@ -11,8 +11,14 @@
 
 namespace tocsin::tmpl {
 
-TemplateSet::TemplateSet(FuncMap functions) : functions_(builtin_functions()) {
-  for (auto& [name, fn] : functions) functions_[name] = std::move(fn);
+TemplateSet::TemplateSet(FuncMap functions) {
+  auto merged = std::make_shared<FuncMap>(builtin_functions());
+  for (auto& [name, fn] : functions) (*merged)[name] = std::move(fn);
+  functions_ = std::move(merged);
+}
+
+TemplateSet::TemplateSet(std::shared_ptr<const FuncMap> library) : functions_(std::move(library)) {
+  if (!functions_) functions_ = std::make_shared<const FuncMap>(builtin_functions());
 }
 
 Status TemplateSet::add(std::vector<Tree> trees) {
@@ -28,7 +34,7 @@ Status TemplateSet::add(std::vector<Tree> trees) {
 
 Status TemplateSet::parse(std::string_view name, std::string_view text) {
   ParseOptions opts;
-  opts.has_function = [this](std::string_view f) { return functions_.count(f) > 0; };
+  opts.has_function = [this](std::string_view f) { return functions_->count(f) > 0; };
   auto trees = tmpl::parse(name, name, text, opts);
   if (!trees) return tl::unexpected(trees.error());
   return add(std::move(*trees));
@@ -76,7 +82,7 @@ Result<std::string> TemplateSet::execute(std::string_view name, const Value& dat
     auto i = trees_.find(n);
     return i == trees_.end() ? nullptr : i->second.get();
   };
-  return execute_tree(*it->second, lookup, functions_, data, ctx);
+  return execute_tree(*it->second, lookup, *functions_, data, ctx);
 }
 
 Result<std::string> TemplateSet::execute_text(std::string_view text, const Value& data,
@@ -84,7 +90,7 @@ Result<std::string> TemplateSet::execute_text(std::string_view text, const Value
                                               std::string_view name) const {
   if (text.empty()) return std::string();
   ParseOptions opts;
-  opts.has_function = [this](std::string_view f) { return functions_.count(f) > 0; };
+  opts.has_function = [this](std::string_view f) { return functions_->count(f) > 0; };
   auto trees = tmpl::parse(name, name, text, opts);
   if (!trees) return tl::unexpected(trees.error());
   // Definitions made by the inline text shadow the set's for this execution only.
@@ -102,7 +108,7 @@ Result<std::string> TemplateSet::execute_text(std::string_view text, const Value
     auto i = trees_.find(n);
     return i == trees_.end() ? nullptr : i->second.get();
   };
-  return execute_tree(*top, lookup, functions_, data, ctx);
+  return execute_tree(*top, lookup, *functions_, data, ctx);
 }
 
 }  // namespace tocsin::tmpl

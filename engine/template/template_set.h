@@ -2,7 +2,8 @@
 // execute them.
 //
 // Build it at config-load time: construct with the functions (builtins are always present;
-// add prometheus_functions() or alertmanager_functions()), then parse() sources in order —
+// add prometheus_functions() or alertmanager_functions(), or pass a merged library that many
+// sets share, such as prometheus_function_library()), then parse() sources in order —
 // inline strings, files, or `templates:` globs. As in Go, a later non-empty definition of a
 // name replaces an earlier one, and an empty one (whitespace only) never replaces anything;
 // within one source two non-empty definitions of a name are an error.
@@ -29,6 +30,8 @@ class TemplateSet {
  public:
   // `functions` extend (and may override) the builtins.
   explicit TemplateSet(FuncMap functions = {});
+  // Shares an already merged library (builtins included): no copy per set.
+  explicit TemplateSet(std::shared_ptr<const FuncMap> library);
 
   // Parses `text` as template `name` plus its {{define}}s. Errors carry Go-style positions.
   Status parse(std::string_view name, std::string_view text);
@@ -40,7 +43,7 @@ class TemplateSet {
 
   bool has(std::string_view name) const;
   std::vector<std::string> names() const;
-  const FuncMap& functions() const { return functions_; }
+  const FuncMap& functions() const { return *functions_; }
 
   // Executes the named template.
   Result<std::string> execute(std::string_view name, const Value& data,
@@ -54,7 +57,7 @@ class TemplateSet {
  private:
   Status add(std::vector<Tree> trees);
 
-  FuncMap functions_;
+  std::shared_ptr<const FuncMap> functions_;  // never null
   std::map<std::string, std::shared_ptr<const Tree>, std::less<>> trees_;
 };
 

@@ -8,6 +8,8 @@
 #include "engine/rules/api.h"
 #include "engine/rules/manager.h"
 #include "engine/storage/head.h"
+#include "engine/template/prometheus_functions.h"
+#include "engine/template/template_set.h"
 #include "parser/promql/parse.h"
 
 namespace tocsin::rules {
@@ -144,6 +146,59 @@ TEST_F(GroupFixture, AlertsSeriesAndLimit) {
   auto* ar = dynamic_cast<AlertingRule*>(g.rules()[0].get());
   EXPECT_TRUE(ar->active_alerts().empty());
   EXPECT_EQ(g.rules()[0]->status().health, RuleHealth::kErr);
+}
+
+TEST_F(GroupFixture, LiteralLabelsAndAnnotationsRenderAsWritten) {
+  // Values without "{{" are kept as literals (never parsed as templates): single braces, "}}",
+  // Go-looking text and empty values come out exactly as written, next to a real template.
+  Group g(group_spec(R"(groups:
+- name: g
+  rules:
+  - alert: Lit
+    expr: x > 1
+    labels: {severity: page, odd: "{ not } a {template}}", empty: ""}
+    annotations: {plain: "$labels.i and .Value", both: "{{ $labels.i }}/{ x }", none: ""}
+)"),
+          GroupOptions{});
+  add(head, Labels{{"__name__", "x"}, {"i", "7"}}, 0, 9);
+  auto r = g.eval(0, st);
+  EXPECT_EQ(r.failures, 0);
+  auto* ar = dynamic_cast<AlertingRule*>(g.rules()[0].get());
+  auto active = ar->active_alerts();
+  ASSERT_EQ(active.size(), 1u);
+  const auto& a = active[0];
+  EXPECT_EQ(a.labels.get("severity"), "page");
+  EXPECT_EQ(a.labels.get("odd"), "{ not } a {template}}");
+  EXPECT_FALSE(a.labels.has("empty"));  // an empty label value is no label
+  EXPECT_EQ(a.annotations.at("plain"), "$labels.i and .Value");
+  EXPECT_EQ(a.annotations.at("both"), "7/{ x }");
+  EXPECT_EQ(a.annotations.at("none"), "");
+}
+
+TEST(AlertingRuleTemplates, EveryRuleSharesOneFunctionLibrary) {
+  auto spec = group_spec(R"(groups:
+- name: g
+  rules:
+  - alert: A
+    expr: vector(1)
+    annotations: {s: "{{ humanize 1234 }}"}
+  - alert: B
+    expr: vector(1)
+    annotations: {s: "{{ 1 | humanizePercentage }}"}
+)");
+  tmpl::TemplateSet a(tmpl::prometheus_function_library());
+  tmpl::TemplateSet b(tmpl::prometheus_function_library());
+  EXPECT_EQ(&a.functions(), &b.functions());
+  EXPECT_TRUE(a.functions().count("humanize"));  // Prometheus' functions
+  EXPECT_TRUE(a.functions().count("printf"));    // and the builtins
+  Group g(std::move(spec), GroupOptions{});
+  storage::Head head;
+  RuleStorage st{&head, [&head] { return head.appender(); }};
+  g.eval(0, st);
+  auto* ra = dynamic_cast<AlertingRule*>(g.rules()[0].get());
+  auto* rb = dynamic_cast<AlertingRule*>(g.rules()[1].get());
+  EXPECT_EQ(ra->active_alerts().at(0).annotations.at("s"), "1.234k");
+  EXPECT_EQ(rb->active_alerts().at(0).annotations.at("s"), "100%");
 }
 
 TEST_F(GroupFixture, SampleLimitFailsTheRuleAndKeepsItsAlerts) {
@@ -385,6 +440,32 @@ TEST_F(ManagerFixture, StateVersionMovesOnlyWithAlertStates) {
   EXPECT_EQ(version_at(95'000), fired);
   std::string before = m.snapshot_alert_states();
   EXPECT_NE(before.find("\"Later\""), std::string::npos);
+}
+
+TEST_F(ManagerFixture, LoadKeepsFileOrderAndReportsEveryBadFile) {
+  // Files are parsed on several threads; groups and errors still come in the files' order.
+  RulesConfig cfg;
+  for (int i = 0; i < 7; ++i) {
+    cfg.rule_files.push_back(write("order" + std::to_string(i) + ".yml",
+                                   "groups:\n- name: g" + std::to_string(i) +
+                                       "\n  rules:\n  - record: r\n    expr: vector(" +
+                                       std::to_string(i) + ")\n"));
+  }
+  auto ok = Manager::load(cfg, {});
+  ASSERT_TRUE(ok) << ok.error().message;
+  ASSERT_EQ(ok->files.size(), 7u);
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(ok->files[i].groups.at(0).name, "g" + std::to_string(i));
+
+  cfg.rule_files[2] = write("bad2.yml", "groups:\n- name: b\n  rules:\n  - record: r\n    expr: sum(\n");
+  cfg.rule_files[5] = write("bad5.yml", "groups:\n- name: b\n  rules:\n  - alert: A\n    expr: up{\n");
+  auto bad = Manager::load(cfg, {});
+  ASSERT_FALSE(bad);
+  const std::string& msg = bad.error().message;
+  auto p2 = msg.find("bad2.yml:5:");
+  auto p5 = msg.find("bad5.yml:5:");
+  ASSERT_NE(p2, std::string::npos) << msg;
+  ASSERT_NE(p5, std::string::npos) << msg;
+  EXPECT_LT(p2, p5) << msg;
 }
 
 TEST_F(ManagerFixture, SlowGroupSkipsTurns) {
