@@ -29,25 +29,40 @@ void sort_dedupe(std::vector<Label>& v) {
 
 }  // namespace
 
-Labels::Labels(std::initializer_list<Label> labels) : labels_(labels) { sort_dedupe(labels_); }
+void Labels::assign(std::vector<Label>&& labels) {
+  size_ = labels.size();
+  if (size_ == 0) {
+    data_.reset();
+    return;
+  }
+  std::shared_ptr<Label[]> data = std::make_shared<Label[]>(size_);
+  std::move(labels.begin(), labels.end(), data.get());
+  data_ = std::move(data);
+}
+
+Labels::Labels(std::initializer_list<Label> labels) {
+  std::vector<Label> v(labels);
+  sort_dedupe(v);
+  assign(std::move(v));
+}
 
 Labels Labels::from_unsorted(std::vector<Label> labels) {
   Labels l;
-  l.labels_ = std::move(labels);
-  sort_dedupe(l.labels_);
+  sort_dedupe(labels);
+  l.assign(std::move(labels));
   return l;
 }
 
 Labels Labels::from_sorted(std::vector<Label> labels) {
   Labels l;
-  l.labels_ = std::move(labels);
+  l.assign(std::move(labels));
   return l;
 }
 
 std::string_view Labels::get(std::string_view name) const {
-  auto it = std::lower_bound(labels_.begin(), labels_.end(), name,
+  auto it = std::lower_bound(begin(), end(), name,
                              [](const Label& l, std::string_view n) { return l.name < n; });
-  if (it != labels_.end() && it->name == name) return it->value;
+  if (it != end() && it->name == name) return it->value;
   return {};
 }
 
@@ -55,7 +70,7 @@ bool Labels::has(std::string_view name) const { return !get(name).empty(); }
 
 std::uint64_t Labels::fingerprint() const {
   std::uint64_t h = kFnvOffset;
-  for (const auto& l : labels_) {
+  for (const auto& l : *this) {
     h = fnv1a(l.name, h);
     h = fnv1a_sep(h);
     h = fnv1a(l.value, h);
@@ -80,7 +95,7 @@ std::uint64_t Labels::fingerprint_of(const std::vector<std::string>& names) cons
 std::string Labels::to_string() const {
   std::string out(metric_name());
   bool has_other = false;
-  for (const auto& l : labels_) {
+  for (const auto& l : *this) {
     if (l.name == kMetricName) continue;
     out += has_other ? ", " : "{";
     has_other = true;
@@ -99,7 +114,7 @@ std::string Labels::to_string() const {
 std::string Labels::to_braces() const {
   std::string out = "{";
   bool first = true;
-  for (const auto& l : labels_) {
+  for (const auto& l : *this) {
     if (!first) out += ", ";
     first = false;
     out += l.name;
@@ -111,15 +126,16 @@ std::string Labels::to_braces() const {
 }
 
 Labels Labels::without(std::string_view name) const {
-  Labels out;
-  out.labels_.reserve(labels_.size());
-  for (const auto& l : labels_) {
-    if (l.name != name) out.labels_.push_back(l);
-  }
-  return out;
+  if (!has(name)) return *this;  // shares the array
+  return make_sorted(size_ - 1, [&](std::span<Label> out) {
+    size_t i = 0;
+    for (const auto& l : *this) {
+      if (l.name != name) out[i++] = l;
+    }
+  });
 }
 
-LabelsBuilder::LabelsBuilder(const Labels& base) : labels_(base.vector()) {}
+LabelsBuilder::LabelsBuilder(const Labels& base) : labels_(base.begin(), base.end()) {}
 
 LabelsBuilder& LabelsBuilder::set(std::string_view name, std::string_view value) {
   auto it = std::lower_bound(labels_.begin(), labels_.end(), name,

@@ -1,13 +1,18 @@
 // Labels: an immutable, sorted set of (name, value) pairs identifying a series or an alert.
 //
 // Names are unique and sorted; an empty value means "absent" (as in Prometheus), so builders drop
-// labels set to "". Labels is a value type: cheap to move, safe to share read-only across threads.
+// labels set to "". Labels is a value type, safe to share read-only across threads: the pairs
+// live in one immutable, reference-counted array, so a copy costs a reference count increment
+// (query evaluation copies label sets at every stage), never a string allocation.
 // fingerprint() is Alertmanager's: FNV-1a 64 over sorted names and values, each followed by 0xff.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,12 +42,25 @@ class Labels {
   bool has(std::string_view name) const;
   std::string_view metric_name() const { return get(kMetricName); }
 
-  size_t size() const { return labels_.size(); }
-  bool empty() const { return labels_.empty(); }
-  auto begin() const { return labels_.begin(); }
-  auto end() const { return labels_.end(); }
-  const Label& operator[](size_t i) const { return labels_[i]; }
-  const std::vector<Label>& vector() const { return labels_; }
+  // REQUIRES: fill writes n labels, sorted by name, names unique, no empty value, into the
+  // n default-constructed slots it is given (one allocation, no vector in between).
+  template <class Fill>
+  static Labels make_sorted(size_t n, Fill&& fill) {
+    Labels l;
+    if (n == 0) return l;
+    std::shared_ptr<Label[]> data = std::make_shared<Label[]>(n);
+    fill(std::span<Label>(data.get(), n));
+    l.data_ = std::move(data);
+    l.size_ = n;
+    return l;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Label* begin() const { return data_.get(); }
+  const Label* end() const { return data_.get() + size_; }
+  const Label& operator[](size_t i) const { return data_[i]; }
+  std::span<const Label> span() const { return {data_.get(), size_}; }
 
   std::uint64_t fingerprint() const;
   // Fingerprint over only the named labels (absent ones hash as empty), for grouping.
@@ -56,11 +74,20 @@ class Labels {
   Labels without(std::string_view name) const;
   Labels without_metric_name() const { return without(kMetricName); }
 
-  friend bool operator==(const Labels&, const Labels&) = default;
-  friend auto operator<=>(const Labels&, const Labels&) = default;
+  friend bool operator==(const Labels& a, const Labels& b) {
+    if (a.size_ != b.size_) return false;
+    return a.data_ == b.data_ || std::equal(a.begin(), a.end(), b.begin());
+  }
+  friend std::strong_ordering operator<=>(const Labels& a, const Labels& b) {
+    if (a.data_ == b.data_ && a.size_ == b.size_) return std::strong_ordering::equal;
+    return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+  }
 
  private:
-  std::vector<Label> labels_;
+  void assign(std::vector<Label>&& labels);  // moves the pairs into a fresh array
+
+  std::shared_ptr<const Label[]> data_;  // null when empty
+  size_t size_ = 0;
 };
 
 // Builds a Labels from a base with edits. set("x", "") deletes x.

@@ -133,21 +133,17 @@ const std::vector<Evaluator::CachedSeries>& Evaluator::fetch(const Expr& sel_exp
     ms.push_back(std::move(*sm));
   }
   // The cache holds every raw sample the selector can touch for the whole query: it counts
-  // against the sample limit (and the deadline) as it fills, so a selector over too much data
-  // fails before it is all in memory.
+  // against the sample limit (and the deadline) series by series, so a selector over too much
+  // data fails before the evaluation goes on. The samples are moved, not copied.
   for (auto& s : querier_.select(ms, d.mint, d.maxt)) {
-    CachedSeries cs{std::move(s.labels), {}};
-    cs.points.reserve(static_cast<size_t>(std::min<std::int64_t>(
-        static_cast<std::int64_t>(s.samples->size_hint()),
-        std::max<std::int64_t>(0, opts_.max_samples - cached_samples_) + 1)));
-    while (s.samples->next()) {
-      if ((++cached_samples_ & 4095) == 0) check_deadline();
-      if (cached_samples_ > opts_.max_samples) {
-        throw_eval_error(
-            "query processing would load too many samples into memory in query execution",
-            ErrorCode::kResourceExhausted);
-      }
-      cs.points.push_back({s.samples->t(), s.samples->v()});
+    CachedSeries cs{std::move(s.labels), s.samples->take_all()};
+    const std::int64_t before = cached_samples_;
+    cached_samples_ += static_cast<std::int64_t>(cs.points.size());
+    if ((before >> 12) != (cached_samples_ >> 12)) check_deadline();  // every ~4096 samples
+    if (cached_samples_ > opts_.max_samples) {
+      throw_eval_error(
+          "query processing would load too many samples into memory in query execution",
+          ErrorCode::kResourceExhausted);
     }
     d.series.push_back(std::move(cs));
   }

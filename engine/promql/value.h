@@ -13,6 +13,7 @@
 
 #include "engine/common/time.h"
 #include "engine/model/labels.h"
+#include "engine/model/point.h"
 
 namespace tocsin::promql {
 
@@ -34,10 +35,7 @@ struct Sample {
 };
 using Vector = std::vector<Sample>;
 
-struct Point {
-  Timestamp t = 0;
-  double v = 0;
-};
+using Point = tocsin::Point;
 
 struct Series {
   Labels metric;

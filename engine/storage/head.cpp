@@ -49,6 +49,17 @@ class VectorIterator final : public SampleIterator {
   Timestamp t() const override { return samples_[pos_].t; }
   double v() const override { return samples_[pos_].v; }
   size_t size_hint() const override { return samples_.size() - (pos_ + 1); }
+  std::vector<Sample> take_all() override {
+    std::vector<Sample> out;
+    if (pos_ == static_cast<size_t>(-1)) {
+      out = std::move(samples_);
+    } else if (pos_ < samples_.size()) {
+      out.assign(samples_.begin() + static_cast<std::ptrdiff_t>(pos_ + 1), samples_.end());
+    }
+    samples_.clear();
+    pos_ = 0;
+    return out;
+  }
 
  private:
   std::vector<Sample> samples_;
@@ -138,12 +149,12 @@ std::uint32_t Head::lookup(std::string_view s) const {
 }
 
 Labels Head::labels_of(const MemSeries& s) const {
-  std::vector<Label> out;
-  out.reserve(s.num_labels);
-  for (size_t i = 0; i < s.num_labels; ++i) {
-    out.push_back({symbols_[label_syms_[s.syms + 2 * i]], symbols_[label_syms_[s.syms + 2 * i + 1]]});
-  }
-  return Labels::from_sorted(std::move(out));
+  return Labels::make_sorted(s.num_labels, [&](std::span<Label> out) {
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i].name = symbols_[label_syms_[s.syms + 2 * i]];
+      out[i].value = symbols_[label_syms_[s.syms + 2 * i + 1]];
+    }
+  });
 }
 
 bool Head::same_labels(const MemSeries& s, const Labels& labels) const {
@@ -251,13 +262,12 @@ Labels Head::labels_of_id(std::uint32_t id) const {
   auto it = removed_labels_.find(id);
   if (it == removed_labels_.end()) return {};
   const IdLabels& il = it->second;
-  std::vector<Label> out;
-  out.reserve(il.num_labels);
-  for (size_t i = 0; i < il.num_labels; ++i) {
-    out.push_back({symbols_[label_syms_[il.syms + 2 * i]],
-                   symbols_[label_syms_[il.syms + 2 * i + 1]]});
-  }
-  return Labels::from_sorted(std::move(out));
+  return Labels::make_sorted(il.num_labels, [&](std::span<Label> out) {
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i].name = symbols_[label_syms_[il.syms + 2 * i]];
+      out[i].value = symbols_[label_syms_[il.syms + 2 * i + 1]];
+    }
+  });
 }
 
 Labels Head::labels_of_ref(SeriesRef ref) const {
@@ -387,24 +397,8 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
   std::vector<std::uint32_t> ids = postings_for(matchers);
   ids.erase(std::remove_if(ids.begin(), ids.end(), [&](std::uint32_t id) { return !series_[id]; }),
             ids.end());
-  // Sorted by labels (Labels' order: name, value, name, value, ...; a prefix first) without
-  // building them: symbols are interned, so equal ids are equal strings and only the first
-  // differing pair of symbols needs a string comparison.
-  std::sort(ids.begin(), ids.end(), [this](std::uint32_t a, std::uint32_t b) {
-    const MemSeries& x = *series_[a];
-    const MemSeries& y = *series_[b];
-    const size_t n = 2 * std::min(x.num_labels, y.num_labels);
-    for (size_t i = 0; i < n; ++i) {
-      const std::uint32_t sa = label_syms_[x.syms + i];
-      const std::uint32_t sb = label_syms_[y.syms + i];
-      if (sa == sb) continue;
-      const int c = symbols_[sa].compare(symbols_[sb]);
-      if (c != 0) return c < 0;
-    }
-    return x.num_labels < y.num_labels;
-  });
   out.reserve(ids.size());
-  std::vector<Sample> samples;
+  std::vector<Sample> samples;  // decoded straight into the vector the iterator will own
   auto decode = [&](ChunkIterator it, Timestamp cmin, Timestamp cmax) {
     if (cmax < mint || cmin > maxt) return;
     while (it.next()) {
@@ -418,7 +412,26 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
     // A series made by a reference whose samples never came (a failed scrape) until retention
     // removes it.
     if (!s->has_samples()) continue;
-    samples.clear();
+    samples = {};
+    // Reserve what the chunks hold within [mint, maxt], assuming evenly spaced samples, plus
+    // slack: an exact-size vector most of the time, without decoding twice.
+    std::size_t upper = 0;
+    auto estimate = [&](std::size_t n, Timestamp cmin, Timestamp cmax) {
+      if (n == 0 || cmax < mint || cmin > maxt) return;
+      if (cmin >= mint && cmax <= maxt) {
+        upper += n;
+        return;
+      }
+      const double covered = static_cast<double>(std::min(cmax, maxt) - std::max(cmin, mint));
+      const double span = static_cast<double>(std::max<Timestamp>(1, cmax - cmin));
+      upper += std::min(n, static_cast<std::size_t>(static_cast<double>(n) * covered / span) + 2);
+    };
+    for (size_t i = 0; i < s->num_closed; ++i) {
+      const FrozenChunk& c = s->closed[i];
+      estimate(c.num_samples(), c.min_time(), c.max_time());
+    }
+    estimate(s->open.num_samples(), s->open.min_time(), s->open.max_time());
+    samples.reserve(upper);
     for (size_t i = 0; i < s->num_closed; ++i) {
       const FrozenChunk& c = s->closed[i];
       decode(c.iterator(), c.min_time(), c.max_time());
@@ -426,8 +439,7 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
     if (s->open.num_samples() > 0) {
       decode(s->open.iterator(), s->open.min_time(), s->open.max_time());
     }
-    out.push_back({labels_of(*s), std::make_unique<VectorIterator>(
-                                      std::vector<Sample>(samples.begin(), samples.end()))});
+    out.push_back({labels_of(*s), std::make_unique<VectorIterator>(std::move(samples))});
   }
   return out;
 }

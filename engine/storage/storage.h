@@ -17,6 +17,7 @@
 #include "engine/common/result.h"
 #include "engine/common/time.h"
 #include "engine/model/labels.h"
+#include "engine/model/point.h"
 #include "engine/storage/matcher.h"
 
 namespace tocsin::storage {
@@ -26,10 +27,7 @@ inline constexpr std::uint64_t kStaleNaN = 0x7ff0000000000002ULL;
 inline double stale_nan() { return std::bit_cast<double>(kStaleNaN); }
 inline bool is_stale_nan(double v) { return std::bit_cast<std::uint64_t>(v) == kStaleNaN; }
 
-struct Sample {
-  Timestamp t = 0;
-  double v = 0;
-};
+using Sample = tocsin::Point;
 
 // Forward iteration over one series' samples, in increasing time order.
 class SampleIterator {
@@ -41,6 +39,14 @@ class SampleIterator {
   virtual double v() const = 0;
   // How many samples remain (an upper bound is fine), for reserving; 0 when unknown.
   virtual size_t size_hint() const { return 0; }
+  // Moves every remaining sample out (the iterator is exhausted afterwards). An iterator that
+  // holds its samples in a vector hands that vector over without copying.
+  virtual std::vector<Sample> take_all() {
+    std::vector<Sample> out;
+    out.reserve(size_hint());
+    while (next()) out.push_back({t(), v()});
+    return out;
+  }
 };
 
 // One selected series: its labels and its samples within the selected [mint, maxt].
@@ -49,8 +55,10 @@ struct Series {
   std::unique_ptr<SampleIterator> samples;
 };
 
-// A read view. select() returns series sorted by labels, each with the samples whose
-// timestamps lie in the closed interval [mint, maxt] (callers narrow further).
+// A read view. select() returns the matching series in no particular order (as Prometheus'
+// Select without its sort hint: PromQL evaluation needs none, and callers that show series
+// sort them), each with the samples whose timestamps lie in the closed interval [mint, maxt]
+// (callers narrow further).
 class Querier {
  public:
   virtual ~Querier() = default;

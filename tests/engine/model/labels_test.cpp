@@ -32,6 +32,39 @@ TEST(Labels, FingerprintIsAlertmanagers) {
   EXPECT_NE((Labels{{"ab", "c"}}).fingerprint(), (Labels{{"a", "bc"}}).fingerprint());
 }
 
+TEST(Labels, CopiesShareOneArrayAndCompareByContent) {
+  Labels a{{"job", "api"}, {"instance", "host-with-a-long-name:9100"}, {"__name__", "up"}};
+  Labels b = a;  // a reference count, not a copy of the strings
+  EXPECT_EQ(a.span().data(), b.span().data());
+  EXPECT_EQ(a, b);
+  Labels c = Labels::from_unsorted({{"__name__", "up"}, {"job", "api"},
+                                    {"instance", "host-with-a-long-name:9100"}});
+  EXPECT_NE(a.span().data(), c.span().data());
+  EXPECT_EQ(a, c);  // equal content in two arrays
+  EXPECT_EQ(a <=> c, std::strong_ordering::equal);
+  Labels d{{"__name__", "up"}, {"job", "db"}};
+  EXPECT_LT(a, d);  // instance < job, then name by name, value by value
+  EXPECT_GT(d, a);
+  EXPECT_LT(Labels{}, d);
+  EXPECT_EQ(Labels{}, Labels::from_sorted({}));
+  EXPECT_TRUE(Labels{}.empty());
+  EXPECT_EQ(Labels{}.begin(), Labels{}.end());
+
+  Labels w = a.without("nosuch");
+  EXPECT_EQ(w.span().data(), a.span().data());  // nothing removed: shared
+  Labels n = a.without_metric_name();
+  EXPECT_EQ(n, (Labels{{"job", "api"}, {"instance", "host-with-a-long-name:9100"}}));
+  EXPECT_EQ(a.size(), 3u);  // the original is untouched
+  EXPECT_EQ(a.metric_name(), "up");
+
+  Labels m = Labels::make_sorted(2, [](std::span<Label> out) {
+    out[0] = {"a", "1"};
+    out[1] = {"b", "2"};
+  });
+  EXPECT_EQ(m, (Labels{{"b", "2"}, {"a", "1"}}));
+  EXPECT_TRUE(Labels::make_sorted(0, [](std::span<Label>) {}).empty());
+}
+
 TEST(LabelsBuilder, SetAndDelete) {
   Labels base{{"a", "1"}, {"b", "2"}};
   Labels out = LabelsBuilder(base).set("c", "3").set("a", "").set("b", "x").labels();
