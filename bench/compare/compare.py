@@ -14,7 +14,9 @@ which goes first, --repeats times. Each run lasts --duration seconds after start
                 the groups (Prometheus only for the peers: it evaluates the rules)
   slowest_s     the slowest group's median evaluation time
   ready_s       spawn to the first 200 of /-/ready, polled every 2 ms; peers = max of the two,
-                each started on its own (Alertmanager first, Prometheus next)
+                each started on its own (Alertmanager first, Prometheus next): the median of
+                --startup-samples separate starts after each run, 2 s apart, each stopped
+                once ready (ready_in_run_s: the run's own start, one noisy sample)
   notify_delay  per group key, the first firing notification's arrival at the webhook sink minus
                 (earliest startsAt of its alerts + group_wait): median and max, seconds
   alerts        the label sets firing on /api/v1/alerts at the end; must equal on both sides
@@ -195,6 +197,48 @@ def notify_delays(deliveries):
     return sorted(first.values())
 
 
+def start_side(side, a, cfgdir, ports, d, logf):
+    """Starts one side with its state under d; returns (procs, ready_s, readies, api_port)."""
+    if side == "tocsin":
+        p, ready = start_and_wait_ready(
+            [a.tocsin, "run", f"--config={cfgdir}/prometheus.yml",
+             f"--config={cfgdir}/alertmanager.yml",
+             f"--web.listen-address=127.0.0.1:{ports['tocsin']}",
+             f"--storage.path={d}/data", "--log.level=warn"], ports["tocsin"], logf)
+        return [p], ready, {"tocsin": ready}, ports["tocsin"]
+    am, am_ready = start_and_wait_ready(
+        [a.alertmanager, f"--config.file={cfgdir}/alertmanager.yml",
+         f"--web.listen-address=127.0.0.1:{ports['am']}", "--cluster.listen-address=",
+         f"--storage.path={d}/am", "--log.level=warn"], ports["am"], logf)
+    try:
+        pr, pr_ready = start_and_wait_ready(
+            [a.prometheus, f"--config.file={cfgdir}/prometheus-peer.yml",
+             f"--web.listen-address=127.0.0.1:{ports['prom']}",
+             f"--storage.tsdb.path={d}/prom", "--log.level=warn"], ports["prom"], logf)
+    except Exception:
+        stop(am)
+        raise
+    return ([pr, am], max(pr_ready, am_ready),
+            {"prometheus": pr_ready, "alertmanager": am_ready}, ports["prom"])
+
+
+def startup_median(side, a, cfgdir, ports, n):
+    """Median spawn-to-ready over n separate starts (each stopped at once, fresh state), after a
+    2 s pause so that no earlier process is still exiting: one start in a run varies 5x with
+    what the machine did just before (the first start after idle is the slowest on both sides)."""
+    samples = []
+    for _ in range(n):
+        time.sleep(2.0)
+        d = tempfile.mkdtemp(prefix=f"compare-start-{side}-")
+        with open(os.path.join(d, "log.txt"), "wb") as logf:
+            procs, ready, _, _ = start_side(side, a, cfgdir, ports, d, logf)
+            for p in procs:
+                stop(p)
+        shutil.rmtree(d, ignore_errors=True)
+        samples.append(ready)
+    return statistics.median(samples), samples
+
+
 def run_side(side, a, cfgdir, ports, sink, has_rules):
     """Runs one side for a.duration seconds and returns its figures."""
     d = tempfile.mkdtemp(prefix=f"compare-{side}-")
@@ -203,29 +247,7 @@ def run_side(side, a, cfgdir, ports, sink, has_rules):
     load_before = os.getloadavg()[0]
     sink.start_side(side)
     try:
-        if side == "tocsin":
-            p, ready = start_and_wait_ready(
-                [a.tocsin, "run", f"--config={cfgdir}/prometheus.yml",
-                 f"--config={cfgdir}/alertmanager.yml",
-                 f"--web.listen-address=127.0.0.1:{ports['tocsin']}",
-                 f"--storage.path={d}/data", "--log.level=warn"], ports["tocsin"], logf)
-            procs = [p]
-            readies = {"tocsin": ready}
-            api_port = ports["tocsin"]
-        else:
-            am, am_ready = start_and_wait_ready(
-                [a.alertmanager, f"--config.file={cfgdir}/alertmanager.yml",
-                 f"--web.listen-address=127.0.0.1:{ports['am']}", "--cluster.listen-address=",
-                 f"--storage.path={d}/am", "--log.level=warn"], ports["am"], logf)
-            procs = [am]
-            pr, pr_ready = start_and_wait_ready(
-                [a.prometheus, f"--config.file={cfgdir}/prometheus-peer.yml",
-                 f"--web.listen-address=127.0.0.1:{ports['prom']}",
-                 f"--storage.tsdb.path={d}/prom", "--log.level=warn"], ports["prom"], logf)
-            procs = [pr, am]
-            readies = {"prometheus": pr_ready, "alertmanager": am_ready}
-            api_port = ports["prom"]
-            ready = max(pr_ready, am_ready)
+        procs, ready, readies, api_port = start_side(side, a, cfgdir, ports, d, logf)
         t0 = time.monotonic()
         end = t0 + a.duration
         half = t0 + a.duration / 2
@@ -322,7 +344,8 @@ def summarize_ingest(ingest):
 def summarize(size, pairs):
     lines = [f"\n== {size}: {len(pairs)} repeats; tocsin ÷ peers, median (min–max)"]
     metrics = [("CPU-seconds", "cpu_s"), ("peak RSS", "peak_rss_mb"),
-               ("steady RSS", "steady_rss_mb"), ("start-up to /-/ready", "ready_s")]
+               ("steady RSS", "steady_rss_mb"), ("start-up to /-/ready", "ready_s"),
+               ("start-up to /-/ready, the run's own start", "ready_in_run_s")]
     if size != "idle":
         metrics += [("summed rule-group eval time", "eval_s"),
                     ("slowest rule group", "slowest_s"),
@@ -358,11 +381,15 @@ def main():
     ap.add_argument("--idle-duration", type=float, default=60)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--ingest", choices=["yes", "no"], default="yes")
+    ap.add_argument("--startup-samples", type=int, default=5,
+                    help="separate starts per side and repeat for the start-up median")
     ap.add_argument("--json", default="")
     ap.add_argument("--keep", action="store_true", help="keep each run's directory and log")
     a = ap.parse_args()
     if a.repeats < 1 or a.repeats > 20 or not 10 <= a.duration <= 3600:
         ap.error("--repeats 1..20, --duration 10..3600")
+    if not 1 <= a.startup_samples <= 20:
+        ap.error("--startup-samples 1..20")
 
     sink = Sink()
     threading.Thread(target=sink.serve_forever, daemon=True).start()
@@ -405,10 +432,14 @@ def main():
                     r = run_side(side, argparse.Namespace(**{**vars(a), "duration": dur}),
                                  cfgdir, ports, sink, nrules > 0)
                     r["as_expected"] = set(map(tuple, r["alerts"])) == expected
+                    r["ready_in_run_s"] = r["ready_s"]
+                    r["ready_s"], r["ready_samples"] = startup_median(
+                        side, a, cfgdir, ports, a.startup_samples)
                     got[side] = r
                     log(f"  {size} #{rep + 1} {side}: cpu {r['cpu_s']:.2f}s, peak "
                         f"{r['peak_rss_mb']:.0f} MB, steady {r['steady_rss_mb']:.0f} MB, ready "
-                        f"{r['ready_s'] * 1000:.0f} ms, eval {r['eval_s'] * 1000:.1f} ms "
+                        f"{r['ready_s'] * 1000:.0f} ms (in the run "
+                        f"{r['ready_in_run_s'] * 1000:.0f}), eval {r['eval_s'] * 1000:.1f} ms "
                         f"(slowest {r['slowest_s'] * 1000:.1f}), {len(r['alerts'])} firing "
                         f"({'as expected' if r['as_expected'] else 'NOT as expected'}), "
                         f"load {r['load'][0]:.2f}")
