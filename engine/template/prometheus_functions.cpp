@@ -333,7 +333,13 @@ FuncMap prometheus_functions() {
                        auto f = convert_to_float(a[0]);
                        if (!f) return tl::unexpected(f.error());
                        if (std::isnan(*f) || std::isinf(*f)) return invalid_argument("value is NaN or Inf");
-                       return Value::duration(static_cast<std::int64_t>(*f * 1e9));
+                       // time.Duration(v * 1e9): out of int64's range Go's conversion
+                       // on amd64 yields math.MinInt64 (in C++ the cast is undefined).
+                       const double ns = *f * 1e9;
+                       if (!(ns >= -9223372036854775808.0 && ns < 9223372036854775808.0)) {
+                         return Value::duration(std::numeric_limits<std::int64_t>::min());
+                       }
+                       return Value::duration(static_cast<std::int64_t>(ns));
                      }};
   m["now"] = {0, 0, [](const ExecContext& ctx, Args) -> Result<Value> {
                 return Value(static_cast<double>(ctx.now) / 1000.0);
