@@ -66,6 +66,17 @@ class VectorIterator final : public SampleIterator {
   size_t pos_ = static_cast<size_t>(-1);
 };
 
+// The label set stored at `syms` (name, value symbol ids, n pairs) of the symbol table.
+Labels labels_at(const std::deque<std::string>& symbols, const std::deque<std::uint32_t>& label_syms,
+                 std::size_t syms, std::size_t n) {
+  return Labels::make_sorted(n, [&](std::span<Label> out) {
+    for (size_t i = 0; i < n; ++i) {
+      out[i].name = symbols[label_syms[syms + 2 * i]];
+      out[i].value = symbols[label_syms[syms + 2 * i + 1]];
+    }
+  });
+}
+
 constexpr std::uint32_t kEmptySlot = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint32_t kDeletedSlot = kEmptySlot - 1;
 
@@ -149,12 +160,7 @@ std::uint32_t Head::lookup(std::string_view s) const {
 }
 
 Labels Head::labels_of(const MemSeries& s) const {
-  return Labels::make_sorted(s.num_labels, [&](std::span<Label> out) {
-    for (size_t i = 0; i < out.size(); ++i) {
-      out[i].name = symbols_[label_syms_[s.syms + 2 * i]];
-      out[i].value = symbols_[label_syms_[s.syms + 2 * i + 1]];
-    }
-  });
+  return labels_at(symbols_, label_syms_, s.syms, s.num_labels);
 }
 
 bool Head::same_labels(const MemSeries& s, const Labels& labels) const {
@@ -262,12 +268,7 @@ Labels Head::labels_of_id(std::uint32_t id) const {
   auto it = removed_labels_.find(id);
   if (it == removed_labels_.end()) return {};
   const IdLabels& il = it->second;
-  return Labels::make_sorted(il.num_labels, [&](std::span<Label> out) {
-    for (size_t i = 0; i < out.size(); ++i) {
-      out[i].name = symbols_[label_syms_[il.syms + 2 * i]];
-      out[i].value = symbols_[label_syms_[il.syms + 2 * i + 1]];
-    }
-  });
+  return labels_at(symbols_, label_syms_, il.syms, il.num_labels);
 }
 
 Labels Head::labels_of_ref(SeriesRef ref) const {
@@ -398,8 +399,7 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
   ids.erase(std::remove_if(ids.begin(), ids.end(), [&](std::uint32_t id) { return !series_[id]; }),
             ids.end());
   out.reserve(ids.size());
-  std::vector<Sample> samples;  // decoded straight into the vector the iterator will own
-  auto decode = [&](ChunkIterator it, Timestamp cmin, Timestamp cmax) {
+  auto decode = [&](std::vector<Sample>& samples, ChunkIterator it, Timestamp cmin, Timestamp cmax) {
     if (cmax < mint || cmin > maxt) return;
     while (it.next()) {
       if (it.t() < mint) continue;
@@ -412,7 +412,7 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
     // A series made by a reference whose samples never came (a failed scrape) until retention
     // removes it.
     if (!s->has_samples()) continue;
-    samples = {};
+    std::vector<Sample> samples;  // decoded straight into the vector the iterator will own
     // Reserve what the chunks hold within [mint, maxt], assuming evenly spaced samples, plus
     // slack: an exact-size vector most of the time, without decoding twice.
     std::size_t upper = 0;
@@ -434,10 +434,10 @@ std::vector<Series> Head::select(std::span<const Matcher> matchers, Timestamp mi
     samples.reserve(upper);
     for (size_t i = 0; i < s->num_closed; ++i) {
       const FrozenChunk& c = s->closed[i];
-      decode(c.iterator(), c.min_time(), c.max_time());
+      decode(samples, c.iterator(), c.min_time(), c.max_time());
     }
     if (s->open.num_samples() > 0) {
-      decode(s->open.iterator(), s->open.min_time(), s->open.max_time());
+      decode(samples, s->open.iterator(), s->open.min_time(), s->open.max_time());
     }
     out.push_back({labels_of(*s), std::make_unique<VectorIterator>(std::move(samples))});
   }
