@@ -1,6 +1,8 @@
 // print_config: the loaded Config as YAML with every secret shown as "<secret>" (except a
 // webhook receiver's inline url, printed in clear as Alertmanager 0.25 does). The output uses
 // the same keys as the input format, so it loads again (secrets aside).
+#include <algorithm>
+
 #include <yaml-cpp/yaml.h>
 
 #include "engine/config/load.h"
@@ -20,10 +22,26 @@ class Printer {
   YAML::Emitter& out() { return e_; }
   std::string str() const { return e_.c_str(); }
 
-  void str(const char* key, const std::string& v) {
-    if (!v.empty()) e_ << Key << key << Value << v;
+  // One string scalar. yaml-cpp writes some control characters (a carriage return) into plain
+  // scalars, where the loader reads them as line breaks; such strings are double-quoted, with
+  // escapes.
+  void text(const std::string& v) {
+    const bool control = std::any_of(v.begin(), v.end(), [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u < 0x20 || u == 0x7f;
+    });
+    if (control) e_ << YAML::DoubleQuoted;
+    e_ << v;
   }
-  void always(const char* key, const std::string& v) { e_ << Key << key << Value << v; }
+  void str(const char* key, const std::string& v) {
+    if (v.empty()) return;
+    e_ << Key << key << Value;
+    text(v);
+  }
+  void always(const char* key, const std::string& v) {
+    e_ << Key << key << Value;
+    text(v);
+  }
   void secret(const char* key, const Secret& s) {
     if (!s.empty()) e_ << Key << key << Value << std::string(kSecretMask);
   }
@@ -44,13 +62,18 @@ class Printer {
   void list(const char* key, const std::vector<std::string>& v) {
     if (v.empty()) return;
     e_ << Key << key << Value << YAML::Flow << BeginSeq;
-    for (const auto& s : v) e_ << s;
+    for (const auto& s : v) text(s);
     e_ << EndSeq;
   }
   void map(const char* key, const std::map<std::string, std::string>& m) {
     if (m.empty()) return;
     e_ << Key << key << Value << BeginMap;
-    for (const auto& [k, v] : m) e_ << Key << k << Value << v;
+    for (const auto& [k, v] : m) {
+      e_ << Key;
+      text(k);
+      e_ << Value;
+      text(v);
+    }
     e_ << EndMap;
   }
 
@@ -98,7 +121,9 @@ class Printer {
     if (!h.proxy_connect_header.empty()) {
       e_ << Key << "proxy_connect_header" << Value << BeginMap;
       for (const auto& [name, values] : h.proxy_connect_header) {
-        e_ << Key << name << Value << YAML::Flow << BeginSeq;
+        e_ << Key;
+        text(name);
+        e_ << Value << YAML::Flow << BeginSeq;
         for (const Secret& v : values) e_ << (v.empty() ? "" : std::string(kSecretMask));
         e_ << EndSeq;
       }
@@ -162,7 +187,7 @@ class Printer {
     map("match_re", r.match_re);
     if (!r.matchers.empty()) {
       e_ << Key << "matchers" << Value << BeginSeq;
-      for (const auto& m : r.matchers) e_ << m.to_string();
+      for (const auto& m : r.matchers) text(m.to_string());
       e_ << EndSeq;
     }
     opt_duration("group_wait", r.group_wait);
@@ -182,7 +207,7 @@ class Printer {
   void matcher_list(const char* key, const std::vector<matchers::Matcher>& ms) {
     if (ms.empty()) return;
     e_ << Key << key << Value << BeginSeq;
-    for (const auto& m : ms) e_ << m.to_string();
+    for (const auto& m : ms) text(m.to_string());
     e_ << EndSeq;
   }
 
@@ -339,9 +364,7 @@ std::string print(const Config& c, bool alertmanager_only) {
       p.str("name", w.name);
       p.duration("remote_timeout", w.remote_timeout);
       if (!w.headers.empty()) {
-        e << Key << "headers" << Value << BeginMap;
-        for (const auto& [k, v] : w.headers) e << Key << k << Value << v;
-        e << EndMap;
+        p.map("headers", w.headers);
       }
       p.relabel("write_relabel_configs", w.write_relabel_configs);
       if (w.queue_config) {

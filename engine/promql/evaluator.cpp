@@ -55,8 +55,11 @@ void Evaluator::account_samples(std::int64_t n) {
   }
 }
 
-void Evaluator::note_range(const Expr* sel, Timestamp mint, Timestamp maxt) {
+void Evaluator::note_range(const Expr* sel, Timestamp mint, Timestamp maxt, bool in_subquery) {
   auto [it, inserted] = selectors_.try_emplace(sel);
+  SelectorData& d = it->second;
+  ++d.uses;
+  d.single_use = start_ == end_ && !in_subquery && d.uses == 1;
   if (inserted) {
     it->second.mint = mint;
     it->second.maxt = maxt;
@@ -66,36 +69,36 @@ void Evaluator::note_range(const Expr* sel, Timestamp mint, Timestamp maxt) {
   }
 }
 
-void Evaluator::collect_ranges(const Expr& e, Timestamp start, Timestamp end) {
+void Evaluator::collect_ranges(const Expr& e, Timestamp start, Timestamp end, bool in_subquery) {
   std::visit(
       [&](const auto& n) {
         using T = std::decay_t<decltype(n)>;
         if constexpr (std::is_same_v<T, VectorSelector>) {
           note_range(&e, ref_time(n.at, n.offset, start) - opts_.lookback_delta,
-                     ref_time(n.at, n.offset, end));
+                     ref_time(n.at, n.offset, end), in_subquery);
         } else if constexpr (std::is_same_v<T, MatrixSelector>) {
           const auto& vs = std::get<VectorSelector>(n.vector_selector->node);
           note_range(n.vector_selector.get(), ref_time(vs.at, vs.offset, start) - n.range,
-                     ref_time(vs.at, vs.offset, end));
+                     ref_time(vs.at, vs.offset, end), in_subquery);
         } else if constexpr (std::is_same_v<T, SubqueryExpr>) {
           collect_ranges(*n.expr, ref_time(n.at, n.offset, start) - n.range,
-                         ref_time(n.at, n.offset, end));
+                         ref_time(n.at, n.offset, end), true);
         } else if constexpr (std::is_same_v<T, Call>) {
-          for (const auto& a : n.args) collect_ranges(*a, start, end);
+          for (const auto& a : n.args) collect_ranges(*a, start, end, in_subquery);
         } else if constexpr (std::is_same_v<T, AggregateExpr>) {
-          collect_ranges(*n.expr, start, end);
-          if (n.param) collect_ranges(*n.param, start, end);
+          collect_ranges(*n.expr, start, end, in_subquery);
+          if (n.param) collect_ranges(*n.param, start, end, in_subquery);
         } else if constexpr (std::is_same_v<T, BinaryExpr>) {
-          collect_ranges(*n.lhs, start, end);
-          collect_ranges(*n.rhs, start, end);
+          collect_ranges(*n.lhs, start, end, in_subquery);
+          collect_ranges(*n.rhs, start, end, in_subquery);
         } else if constexpr (std::is_same_v<T, UnaryExpr> || std::is_same_v<T, ParenExpr>) {
-          collect_ranges(*n.expr, start, end);
+          collect_ranges(*n.expr, start, end, in_subquery);
         }
       },
       e.node);
 }
 
-void Evaluator::prepare(const Expr& root) { collect_ranges(root, start_, end_); }
+void Evaluator::prepare(const Expr& root) { collect_ranges(root, start_, end_, false); }
 
 namespace {
 
@@ -111,15 +114,17 @@ storage::MatchType to_storage(MatchType t) {
 
 }  // namespace
 
-const std::vector<Evaluator::CachedSeries>& Evaluator::fetch(const Expr& sel_expr,
-                                                             const VectorSelector& sel) {
+Evaluator::SelectorData& Evaluator::fetch(const Expr& sel_expr, const VectorSelector& sel) {
   auto it = selectors_.find(&sel_expr);
   if (it == selectors_.end()) {
     // Not seen by prepare() (e.g. an expression built during evaluation): fetch everything.
-    it = selectors_.emplace(&sel_expr, SelectorData{INT64_MIN / 2, INT64_MAX / 2, false, {}}).first;
+    SelectorData fresh;
+    fresh.mint = INT64_MIN / 2;
+    fresh.maxt = INT64_MAX / 2;
+    it = selectors_.emplace(&sel_expr, std::move(fresh)).first;
   }
   SelectorData& d = it->second;
-  if (d.fetched) return d.series;
+  if (d.fetched) return d;
   d.fetched = true;
   std::vector<storage::Matcher> ms;
   bool dotnl = !opts_.compat_prometheus2;
@@ -147,36 +152,47 @@ const std::vector<Evaluator::CachedSeries>& Evaluator::fetch(const Expr& sel_exp
     }
     d.series.push_back(std::move(cs));
   }
-  return d.series;
+  return d;
+}
+
+void Evaluator::release(SelectorData& d) {
+  for (const auto& s : d.series) cached_samples_ -= static_cast<std::int64_t>(s.points.size());
+  d.series.clear();
+  d.series.shrink_to_fit();
+  d.fetched = false;
+  d.single_use = false;  // a second evaluation (none is expected) fetches and keeps its copy
 }
 
 Vector Evaluator::eval_vector_selector(const Expr& e, const VectorSelector& sel, Timestamp ts) {
-  const auto& series = fetch(e, sel);
+  SelectorData& d = fetch(e, sel);
+  const bool take = d.single_use;
   Timestamp ref = ref_time(sel.at, sel.offset, ts);
   Timestamp lo = ref - opts_.lookback_delta;
   Vector out;
-  for (const auto& s : series) {
+  for (auto& s : d.series) {
     auto it = std::upper_bound(s.points.begin(), s.points.end(), ref,
                                [](Timestamp t, const Point& p) { return t < p.t; });
     if (it == s.points.begin()) continue;
     --it;
     bool inside = opts_.compat_prometheus2 ? it->t >= lo : it->t > lo;
     if (!inside || storage::is_stale_nan(it->v)) continue;
-    out.push_back(Sample{s.metric, it->v, it->t, false});
+    out.push_back(Sample{take ? std::move(s.metric) : s.metric, it->v, it->t, false});
   }
+  if (take) release(d);
   account_samples(static_cast<std::int64_t>(out.size()));
   return out;
 }
 
 RangeArg Evaluator::eval_matrix_selector(const MatrixSelector& ms, Timestamp ts) {
   const auto& sel = std::get<VectorSelector>(ms.vector_selector->node);
-  const auto& series = fetch(*ms.vector_selector, sel);
+  SelectorData& d = fetch(*ms.vector_selector, sel);
+  const bool take = d.single_use;
   RangeArg r;
   r.range = ms.range;
   r.range_end = ref_time(sel.at, sel.offset, ts);
   r.range_start = r.range_end - ms.range;
   std::int64_t n = 0;
-  for (const auto& s : series) {
+  for (auto& s : d.series) {
     auto lo = opts_.compat_prometheus2
                   ? std::lower_bound(s.points.begin(), s.points.end(), r.range_start,
                                      [](const Point& p, Timestamp t) { return p.t < t; })
@@ -185,15 +201,28 @@ RangeArg Evaluator::eval_matrix_selector(const MatrixSelector& ms, Timestamp ts)
     auto hi = std::upper_bound(s.points.begin(), s.points.end(), r.range_end,
                                [](Timestamp t, const Point& p) { return t < p.t; });
     if (lo >= hi) continue;
-    Series out{s.metric, {}, false};
-    out.points.reserve(static_cast<size_t>(hi - lo));
-    for (auto it = lo; it < hi; ++it) {
-      if (!storage::is_stale_nan(it->v)) out.points.push_back(*it);
+    Series out;
+    if (take) {
+      // The window is the whole fetch range: keep the vector, trim its ends, drop stale markers.
+      out.metric = std::move(s.metric);
+      std::vector<Point>& pts = s.points;
+      const auto first = lo - pts.begin(), count = hi - lo;
+      pts.erase(pts.begin() + first + count, pts.end());
+      pts.erase(pts.begin(), pts.begin() + first);
+      std::erase_if(pts, [](const Point& p) { return storage::is_stale_nan(p.v); });
+      out.points = std::move(pts);
+    } else {
+      out.metric = s.metric;
+      out.points.reserve(static_cast<size_t>(hi - lo));
+      for (auto it = lo; it < hi; ++it) {
+        if (!storage::is_stale_nan(it->v)) out.points.push_back(*it);
+      }
     }
     if (out.points.empty()) continue;
     n += static_cast<std::int64_t>(out.points.size());
     r.matrix.push_back(std::move(out));
   }
+  if (take) release(d);
   account_samples(n);
   return r;
 }

@@ -78,12 +78,19 @@ class Evaluator {
     Timestamp mint = 0;
     Timestamp maxt = 0;
     bool fetched = false;
+    // Evaluated exactly once (a one-step query, not inside a subquery): the evaluation moves
+    // the cached labels and samples out instead of copying them, and a second evaluation,
+    // should one happen, fetches again.
+    bool single_use = false;
+    int uses = 0;  // times collect_ranges saw the selector
     std::vector<CachedSeries> series;
   };
 
-  void collect_ranges(const Expr& e, Timestamp start, Timestamp end);
-  void note_range(const Expr* sel, Timestamp mint, Timestamp maxt);
-  const std::vector<CachedSeries>& fetch(const Expr& sel_expr, const VectorSelector& sel);
+  void collect_ranges(const Expr& e, Timestamp start, Timestamp end, bool in_subquery);
+  void note_range(const Expr* sel, Timestamp mint, Timestamp maxt, bool in_subquery);
+  SelectorData& fetch(const Expr& sel_expr, const VectorSelector& sel);
+  // Drops a single-use selector's cache after its one evaluation took the data.
+  void release(SelectorData& d);
   Vector eval_vector_selector(const Expr& e, const VectorSelector& sel, Timestamp ts);
   RangeArg eval_matrix_selector(const MatrixSelector& ms, Timestamp ts);
   RangeArg eval_subquery(const SubqueryExpr& sq, Timestamp ts);

@@ -27,11 +27,24 @@ std::string label_name(const std::string& name) {
   return is_valid_label_name(name) ? name : detail::go_quote_string(name);
 }
 
+// A label in by/without/on/ignoring/group_left/group_right lists. Outside braces the lexer reads
+// "inf" and "nan" (any case) as numbers, so those names are quoted as well.
+std::string grouping_label_name(const std::string& name) {
+  auto lower_is = [&](std::string_view word) {
+    return name.size() == word.size() &&
+           std::equal(name.begin(), name.end(), word.begin(), [](char a, char b) {
+             return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+           });
+  };
+  if (lower_is("inf") || lower_is("nan")) return detail::go_quote_string(name);
+  return label_name(name);
+}
+
 std::string label_list(const std::vector<std::string>& labels) {
   std::string out;
   for (size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out += ", ";
-    out += label_name(labels[i]);
+    out += grouping_label_name(labels[i]);
   }
   return out;
 }

@@ -56,6 +56,11 @@ const ValidCase kValid[] = {
     {R"__(foo * ignoring(test) group_right bar)__", R"__(foo * ignoring (test) group_right () bar)__"},
     {R"__(foo + ignoring() bar)__", R"__(foo + ignoring () bar)__"},
     {R"__(foo{NaN='bc'})__", R"__(foo{NaN="bc"})__"},
+    // Outside braces "inf" and "nan" lex as numbers: grouping lists print them quoted (the CI
+    // fuzz run found the unquoted form, which does not parse again).
+    {R"__(sum by ("inf", a) (x))__", R"__(sum by ("inf", a) (x))__"},
+    {R"__(x + on("NaN") group_left("Inf", nano) y)__", R"__(x + on ("NaN") group_left ("Inf", nano) y)__"},
+    {R"__(count without ("nan") (x))__", R"__(count without ("nan") (x))__"},
     {R"__(foo{bar=~"baz", a!~"b", c!="d"})__", R"__(foo{a!~"b",bar=~"baz",c!="d"})__"},
     {R"__(foo{a="b",})__", R"__(foo{a="b"})__"},
     {R"__(foo{})__", R"__(foo)__"},
