@@ -1,11 +1,30 @@
-// tocsin's entry point: hands argv to the command tree (cli.cpp).
+// tocsin's entry point: tunes the allocator, then hands argv to the command tree (cli.cpp).
+#include <malloc.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "app/commands.h"
 
+namespace {
+
+// glibc's allocator for a long-running process with a few busy threads (docs/operations.md,
+// "Memory"): one heap arena for all threads, instead of up to 8 per core each holding its own
+// high-water mark (the two workers' queries peak at different moments), and a fixed mmap threshold so that the large short-lived
+// buffers of a query (every selected series' samples) go back to the system when freed instead
+// of raising glibc's adaptive threshold and staying in the heap. MALLOC_ARENA_MAX and
+// MALLOC_MMAP_THRESHOLD_ in the environment still win.
+void tune_allocator() {
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 1);
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  tune_allocator();
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     return tocsin::app::run_command(tocsin::app::build_cli(), args, std::cout, std::cerr);
