@@ -57,9 +57,7 @@ void Evaluator::account_samples(std::int64_t n) {
 
 void Evaluator::note_range(const Expr* sel, Timestamp mint, Timestamp maxt, bool in_subquery) {
   auto [it, inserted] = selectors_.try_emplace(sel);
-  SelectorData& d = it->second;
-  ++d.uses;
-  d.single_use = start_ == end_ && !in_subquery && d.uses == 1;
+  it->second.single_use = inserted && start_ == end_ && !in_subquery;
   if (inserted) {
     it->second.mint = mint;
     it->second.maxt = maxt;

@@ -82,7 +82,6 @@ class Evaluator {
     // the cached labels and samples out instead of copying them, and a second evaluation,
     // should one happen, fetches again.
     bool single_use = false;
-    int uses = 0;  // times collect_ranges saw the selector
     std::vector<CachedSeries> series;
   };
 
