@@ -264,7 +264,8 @@ std::string print(const Config& c, bool alertmanager_only) {
   p.duration("resolve_timeout", g.resolve_timeout);
   p.http("http_config", g.http_config);
   p.str("smtp_from", g.smtp_from);
-  p.str("smtp_hello", g.smtp_hello);
+  // Keys with a non-empty default print even when set to "", which must load back as "".
+  p.always("smtp_hello", g.smtp_hello);
   p.str("smtp_smarthost", g.smtp_smarthost);
   p.str("smtp_auth_username", g.smtp_auth_username);
   p.secret("smtp_auth_password", g.smtp_auth_password);
@@ -280,9 +281,9 @@ std::string print(const Config& c, bool alertmanager_only) {
   p.str("slack_app_token_file", g.slack_app_token_file);
   // A key Alertmanager 0.25 does not know; its default only matters with an app token.
   if (!alertmanager_only || !g.slack_app_token.empty() || !g.slack_app_token_file.empty()) {
-    p.str("slack_app_url", g.slack_app_url);
+    p.always("slack_app_url", g.slack_app_url);
   }
-  p.str("pagerduty_url", g.pagerduty_url);
+  p.always("pagerduty_url", g.pagerduty_url);
   for (const auto& [k, v] : g.other) {
     bool secret = k.ends_with("_key") || k.ends_with("_secret") || k.ends_with("_token") ||
                   k.ends_with("_token_id") || k == "mattermost_webhook_url";

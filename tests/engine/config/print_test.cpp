@@ -114,6 +114,27 @@ TEST(Print, ControlCharactersSurviveTheRoundTrip) {
   EXPECT_EQ(again->receivers.at(0).name, "r\r");
 }
 
+// Keys whose default is not empty keep an explicit "" through print and load (the CI fuzz run
+// found smtp_hello: '' printed as nothing, which loads back as "localhost").
+TEST(Print, ExplicitEmptyValuesOfKeysWithDefaults) {
+  const std::string yaml =
+      "global:\n  smtp_hello: ''\n  slack_app_url: ''\n  pagerduty_url: ''\n"
+      "route:\n  receiver: r\nreceivers:\n  - name: r\n";
+  auto r = load_config_from_string(yaml, "empty.yml");
+  ASSERT_TRUE(r.has_value()) << to_error(r.error()).message;
+  const std::string out = print_config(*r);
+  auto again = load_config_from_string(out, "printed.yml");
+  ASSERT_TRUE(again.has_value()) << to_error(again.error()).message << "\n" << out;
+  EXPECT_EQ(print_config(*again), out);
+  EXPECT_EQ(again->global.smtp_hello, "");
+  EXPECT_EQ(again->global.slack_app_url, "");
+  EXPECT_EQ(again->global.pagerduty_url, "");
+  // Without the keys the defaults print as before.
+  auto d = load_config_from_string("route:\n  receiver: r\nreceivers:\n  - name: r\n", "d.yml");
+  ASSERT_TRUE(d.has_value());
+  EXPECT_NE(print_config(*d).find("smtp_hello: localhost"), std::string::npos);
+}
+
 // The remote data source and remote_write sections print, load again the same, and mask secrets.
 TEST(Print, DatasourceAndRemoteWrite) {
   auto r = load_config_from_string(R"(
