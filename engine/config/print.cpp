@@ -17,6 +17,11 @@ using YAML::EndSeq;
 using YAML::Key;
 using YAML::Value;
 
+// Default-constructed receiver configurations: what a key left out of the file means.
+const EmailConfig kEmail{};
+const PagerdutyConfig kPagerduty{};
+const SlackConfig kSlack{};
+
 class Printer {
  public:
   YAML::Emitter& out() { return e_; }
@@ -37,6 +42,11 @@ class Printer {
     if (v.empty()) return;
     e_ << Key << key << Value;
     text(v);
+  }
+  // A key with a default: also printed as "" when set to "" over a non-empty default, which
+  // would otherwise load back as the default.
+  void str(const char* key, const std::string& v, const std::string& def) {
+    if (!v.empty() || !def.empty()) always(key, v);
   }
   void always(const char* key, const std::string& v) {
     e_ << Key << key << Value;
@@ -59,8 +69,9 @@ class Printer {
   void uint(const char* key, std::uint64_t v) {
     if (v != 0) e_ << Key << key << Value << v;
   }
-  void list(const char* key, const std::vector<std::string>& v) {
-    if (v.empty()) return;
+  void list(const char* key, const std::vector<std::string>& v,
+            const std::vector<std::string>& def = {}) {
+    if (v.empty() && def.empty()) return;
     e_ << Key << key << Value << YAML::Flow << BeginSeq;
     for (const auto& s : v) text(s);
     e_ << EndSeq;
@@ -446,18 +457,18 @@ std::string print(const Config& c, bool alertmanager_only) {
           e << BeginMap;
           p.boolean("send_resolved", m.send_resolved);
           p.always("to", m.to);
-          p.str("from", m.from);
-          p.str("hello", m.hello);
-          p.str("smarthost", m.smarthost);
-          p.str("auth_username", m.auth_username);
+          p.str("from", m.from, kEmail.from);
+          p.str("hello", m.hello, kEmail.hello);
+          p.str("smarthost", m.smarthost, kEmail.smarthost);
+          p.str("auth_username", m.auth_username, kEmail.auth_username);
           p.secret("auth_password", m.auth_password);
-          p.str("auth_password_file", m.auth_password_file);
+          p.str("auth_password_file", m.auth_password_file, kEmail.auth_password_file);
           p.secret("auth_secret", m.auth_secret);
-          p.str("auth_secret_file", m.auth_secret_file);
-          p.str("auth_identity", m.auth_identity);
+          p.str("auth_secret_file", m.auth_secret_file, kEmail.auth_secret_file);
+          p.str("auth_identity", m.auth_identity, kEmail.auth_identity);
           p.map("headers", m.headers);
-          p.str("html", m.html);
-          p.str("text", m.text);
+          p.str("html", m.html, kEmail.html);
+          p.str("text", m.text, kEmail.text);
           p.opt_bool("require_tls", m.require_tls);
           p.opt_bool("force_implicit_tls", m.force_implicit_tls);
           p.tls("tls_config", m.tls_config);
@@ -472,13 +483,13 @@ std::string print(const Config& c, bool alertmanager_only) {
           p.boolean("send_resolved", d.send_resolved);
           p.http("http_config", d.http_config);
           p.secret("service_key", d.service_key);
-          p.str("service_key_file", d.service_key_file);
+          p.str("service_key_file", d.service_key_file, kPagerduty.service_key_file);
           p.secret("routing_key", d.routing_key);
-          p.str("routing_key_file", d.routing_key_file);
-          p.str("url", d.url);
-          p.str("client", d.client);
-          p.str("client_url", d.client_url);
-          p.str("description", d.description);
+          p.str("routing_key_file", d.routing_key_file, kPagerduty.routing_key_file);
+          p.str("url", d.url, kPagerduty.url);
+          p.str("client", d.client, kPagerduty.client);
+          p.str("client_url", d.client_url, kPagerduty.client_url);
+          p.str("description", d.description, kPagerduty.description);
           p.map("details", d.details);
           if (!d.images.empty()) {
             e << Key << "images" << Value << BeginSeq;
@@ -501,11 +512,11 @@ std::string print(const Config& c, bool alertmanager_only) {
             }
             e << EndSeq;
           }
-          p.str("source", d.source);
-          p.str("severity", d.severity);
-          p.str("class", d.class_);
-          p.str("component", d.component);
-          p.str("group", d.group);
+          p.str("source", d.source, kPagerduty.source);
+          p.str("severity", d.severity, kPagerduty.severity);
+          p.str("class", d.class_, kPagerduty.class_);
+          p.str("component", d.component, kPagerduty.component);
+          p.str("group", d.group, kPagerduty.group);
           p.nonzero_duration("timeout", d.timeout);
           e << EndMap;
         }
@@ -518,17 +529,17 @@ std::string print(const Config& c, bool alertmanager_only) {
           p.boolean("send_resolved", s.send_resolved);
           p.http("http_config", s.http_config);
           p.secret("api_url", s.api_url);
-          p.str("api_url_file", s.api_url_file);
+          p.str("api_url_file", s.api_url_file, kSlack.api_url_file);
           p.secret("app_token", s.app_token);
-          p.str("app_token_file", s.app_token_file);
-          p.str("app_url", s.app_url);
-          p.str("channel", s.channel);
-          p.str("username", s.username);
-          p.str("color", s.color);
-          p.str("title", s.title);
-          p.str("title_link", s.title_link);
-          p.str("pretext", s.pretext);
-          p.str("text", s.text);
+          p.str("app_token_file", s.app_token_file, kSlack.app_token_file);
+          p.str("app_url", s.app_url, kSlack.app_url);
+          p.str("channel", s.channel, kSlack.channel);
+          p.str("username", s.username, kSlack.username);
+          p.str("color", s.color, kSlack.color);
+          p.str("title", s.title, kSlack.title);
+          p.str("title_link", s.title_link, kSlack.title_link);
+          p.str("pretext", s.pretext, kSlack.pretext);
+          p.str("text", s.text, kSlack.text);
           if (!s.fields.empty()) {
             e << Key << "fields" << Value << BeginSeq;
             for (const auto& f : s.fields) {
@@ -541,15 +552,15 @@ std::string print(const Config& c, bool alertmanager_only) {
             e << EndSeq;
           }
           p.boolean("short_fields", s.short_fields);
-          p.str("footer", s.footer);
-          p.str("fallback", s.fallback);
-          p.str("callback_id", s.callback_id);
-          p.str("icon_emoji", s.icon_emoji);
-          p.str("icon_url", s.icon_url);
-          p.str("image_url", s.image_url);
-          p.str("thumb_url", s.thumb_url);
+          p.str("footer", s.footer, kSlack.footer);
+          p.str("fallback", s.fallback, kSlack.fallback);
+          p.str("callback_id", s.callback_id, kSlack.callback_id);
+          p.str("icon_emoji", s.icon_emoji, kSlack.icon_emoji);
+          p.str("icon_url", s.icon_url, kSlack.icon_url);
+          p.str("image_url", s.image_url, kSlack.image_url);
+          p.str("thumb_url", s.thumb_url, kSlack.thumb_url);
           p.boolean("link_names", s.link_names);
-          p.list("mrkdwn_in", s.mrkdwn_in);
+          p.list("mrkdwn_in", s.mrkdwn_in, kSlack.mrkdwn_in);
           if (!s.actions.empty()) {
             e << Key << "actions" << Value << BeginSeq;
             for (const auto& a : s.actions) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "engine/config/load.h"
 
@@ -133,6 +134,37 @@ TEST(Print, ExplicitEmptyValuesOfKeysWithDefaults) {
   auto d = load_config_from_string("route:\n  receiver: r\nreceivers:\n  - name: r\n", "d.yml");
   ASSERT_TRUE(d.has_value());
   EXPECT_NE(print_config(*d).find("smtp_hello: localhost"), std::string::npos);
+}
+
+// Receiver keys with a default (Slack's text, e-mail's html, PagerDuty's description, Slack's
+// mrkdwn_in) keep an explicit empty value through print and load (config_fuzz found `text:`).
+TEST(Print, ExplicitEmptyReceiverKeysWithDefaults) {
+  const auto dir = std::filesystem::temp_directory_path() / "tocsin-print-empty-keys";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "slack.url") << "http://127.0.0.1:9/slack\n";
+    std::ofstream(dir / "pd.key") << "0123456789abcdef0123456789abcdef\n";
+  }
+  const std::string yaml =
+      "global:\n  smtp_smarthost: 'localhost:25'\n  smtp_from: a@example.org\n"
+      "route:\n  receiver: r\nreceivers:\n  - name: r\n"
+      "    slack_configs:\n      - api_url_file: slack.url\n        channel: '#x'\n"
+      "        text:\n        title: ''\n        mrkdwn_in: []\n"
+      "    email_configs:\n      - to: b@example.org\n        html: ''\n"
+      "    pagerduty_configs:\n      - routing_key_file: pd.key\n        description: ''\n";
+  auto r = load_config_from_string(yaml, (dir / "tocsin.yml").string());
+  ASSERT_TRUE(r.has_value()) << to_error(r.error()).message;
+  const std::string out = print_config(*r);
+  auto again = load_config_from_string(out, (dir / "printed.yml").string());
+  ASSERT_TRUE(again.has_value()) << to_error(again.error()).message << "\n" << out;
+  EXPECT_EQ(print_config(*again), out);
+  const Receiver& rc = again->receivers.at(0);
+  EXPECT_EQ(rc.slack_configs.at(0).text, "");
+  EXPECT_EQ(rc.slack_configs.at(0).title, "");
+  EXPECT_TRUE(rc.slack_configs.at(0).mrkdwn_in.empty());
+  EXPECT_EQ(rc.email_configs.at(0).html, "");
+  EXPECT_EQ(rc.pagerduty_configs.at(0).description, "");
+  std::filesystem::remove_all(dir);
 }
 
 // The remote data source and remote_write sections print, load again the same, and mask secrets.
