@@ -11,6 +11,7 @@
 #include "app/commands.h"
 #include "app/engine.h"
 #include "engine/common/log.h"
+#include "engine/http/curl_library.h"
 
 namespace tocsin::app {
 
@@ -142,6 +143,9 @@ int cmd_run(const Args& args, std::ostream& out, std::ostream& err) {
     log::error("cannot start", {{"err", st.error().message}});
     return st.error().code == ErrorCode::kInvalidArgument ? kExitFailed : kExitUsage;
   }
+  // Ready: libcurl now loads on a helper thread while the first requests wait for it (see
+  // curl_library.h); loading it earlier slowed start-up down.
+  http::start_loading_curl();
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "engine/http/curl_library.h"
 #include "notifiers/classify.h"
 #include "notifiers/email_message.h"
 #include "notifiers/fallback.h"
@@ -143,11 +144,11 @@ void EmailNotifier::notify(const Notification& n, std::function<void(NotifyResul
   req.smtp = std::move(smtp);
   auto last_reply = std::make_shared<std::string>();
   req.customize = [identity = config_.auth_username.empty() ? std::string() : config_.auth_identity,
-                   last_reply](CURL* e) {
-    if (!identity.empty()) curl_easy_setopt(e, CURLOPT_SASL_AUTHZID, identity.c_str());
-    curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, &record_server_reply);
-    curl_easy_setopt(e, CURLOPT_DEBUGDATA, last_reply.get());
-    curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);  // only feeds the callback above
+                   last_reply](CURL* e, const http::CurlApi& api) {
+    if (!identity.empty()) api.easy_setopt(e, CURLOPT_SASL_AUTHZID, identity.c_str());
+    api.easy_setopt(e, CURLOPT_DEBUGFUNCTION, &record_server_reply);
+    api.easy_setopt(e, CURLOPT_DEBUGDATA, last_reply.get());
+    api.easy_setopt(e, CURLOPT_VERBOSE, 1L);  // only feeds the callback above
   };
 
   auto start = std::chrono::steady_clock::now();

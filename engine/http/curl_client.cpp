@@ -1,5 +1,7 @@
 #include "engine/http/curl_client.h"
 
+#include "engine/http/curl_library.h"
+
 #include <poll.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <unordered_map>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,12 +23,6 @@ namespace tocsin::http {
 namespace asio = boost::asio;
 
 namespace {
-
-// curl_global_init is not thread-safe in old libcurls; do it once.
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::atomic<RequestId> g_next_id{1};
 
@@ -88,39 +85,65 @@ std::string_view HttpResponse::header(std::string_view lower_name) const {
 
 class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
  public:
-  explicit Impl(asio::io_context& io) : io_(io), timer_(io) {
-    global_init();
-    multi_ = curl_multi_init();
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::socket_cb);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Impl::timer_cb);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  }
+  explicit Impl(asio::io_context& io) : io_(io), timer_(io) {}
 
   ~Impl() { shutdown(); }
 
+  // Uses libcurl at once when it is loaded; otherwise waits for the loader (requests queue).
+  void begin() {
+    if (const CurlApi* api = loaded_curl(&load_error_)) {
+      init(api);
+      return;
+    }
+    if (!load_error_.empty()) return;
+    // Counts as work on the loop until the loader reports, so that io_context::run() does not
+    // return with requests still queued here.
+    load_guard_.emplace(io_.get_executor());
+    wait_token_ = when_curl_loaded(io_, [weak = weak_from_this()] {
+      if (auto me = weak.lock()) me->library_ready();
+    });
+  }
+
   void shutdown() {
+    if (stopped_) return;
+    stopped_ = true;
+    if (wait_token_ != 0) cancel_curl_wait(wait_token_);
+    load_guard_.reset();
+    waiting_.clear();
     if (multi_ == nullptr) return;
     for (auto& [id, t] : transfers_) {
-      curl_multi_remove_handle(multi_, t->easy);
+      api_->multi_remove_handle(multi_, t->easy);
       t->cleanup();
     }
     transfers_.clear();
     timer_.cancel();
-    curl_multi_cleanup(multi_);
+    api_->multi_cleanup(multi_);
     multi_ = nullptr;
     for (auto& [fd, s] : sockets_) forget(*s);
     sockets_.clear();
   }
 
   void start(RequestId id, HttpRequest req, ResponseCallback done) {
-    if (multi_ == nullptr) return;
+    if (stopped_) return;
+    if (multi_ == nullptr) {
+      if (load_error_.empty()) {
+        waiting_.push_back(Waiting{id, std::move(req), std::move(done)});
+        start_loading_curl();
+        return;
+      }
+      auto t = std::make_unique<Transfer>();
+      t->done = std::move(done);
+      fail_soon(std::move(t), internal_error((req.smtp ? "Send" : go_op(req.method)) + " \"" +
+                                             req.url + "\": " + load_error_));
+      return;
+    }
     auto t = std::make_unique<Transfer>();
+    t->api = api_;
     t->id = id;
     t->req = std::move(req);
     t->done = std::move(done);
     t->op = t->req.smtp ? std::string("Send") : go_op(t->req.method);
-    t->easy = curl_easy_init();
+    t->easy = api_->easy_init();
     if (t->easy == nullptr) {
       fail_soon(std::move(t), internal_error("curl_easy_init failed"));
       return;
@@ -131,19 +154,20 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
       fail_soon(std::move(t), tl::unexpected(std::move(e)));
       return;
     }
-    CURLMcode mc = curl_multi_add_handle(multi_, t->easy);
+    CURLMcode mc = api_->multi_add_handle(multi_, t->easy);
     if (mc != CURLM_OK) {
       t->cleanup();
       fail_soon(std::move(t), internal_error(std::string("curl_multi_add_handle: ") +
-                                             curl_multi_strerror(mc)));
+                                             api_->multi_strerror(mc)));
       return;
     }
     transfers_.emplace(id, std::move(t));
   }
 
   void cancel(RequestId id) {
+    if (std::erase_if(waiting_, [id](const Waiting& w) { return w.id == id; }) != 0) return;
     if (auto it = transfers_.find(id); it != transfers_.end()) {
-      curl_multi_remove_handle(multi_, it->second->easy);
+      api_->multi_remove_handle(multi_, it->second->easy);
       it->second->cleanup();
       transfers_.erase(it);
       return;
@@ -153,12 +177,41 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
-  std::size_t in_flight() const { return transfers_.size(); }
+  std::size_t in_flight() const { return transfers_.size() + waiting_.size(); }
 
   asio::io_context& io() { return io_; }
 
  private:
+  // A request made before libcurl was loaded.
+  struct Waiting {
+    RequestId id;
+    HttpRequest req;
+    ResponseCallback done;
+  };
+
+  void init(const CurlApi* api) {
+    api_ = api;
+    multi_ = api->multi_init();
+    api->multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::socket_cb);
+    api->multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    api->multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Impl::timer_cb);
+    api->multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  }
+
+  // On the I/O thread, once the loader has finished: starts (or fails) the queued requests in
+  // the order they were made.
+  void library_ready() {
+    wait_token_ = 0;
+    load_guard_.reset();
+    if (stopped_) return;
+    if (const CurlApi* api = loaded_curl(&load_error_)) init(api);
+    std::vector<Waiting> queued = std::move(waiting_);
+    waiting_.clear();
+    for (Waiting& w : queued) start(w.id, std::move(w.req), std::move(w.done));
+  }
+
   struct Transfer {
+    const CurlApi* api = nullptr;
     RequestId id = 0;
     CURL* easy = nullptr;
     HttpRequest req;
@@ -176,11 +229,12 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
     char errbuf[CURL_ERROR_SIZE] = {0};
 
     void cleanup() {
-      if (easy != nullptr) curl_easy_cleanup(easy);
+      if (api == nullptr) return;
+      if (easy != nullptr) api->easy_cleanup(easy);
       easy = nullptr;
-      curl_slist_free_all(headers);
-      curl_slist_free_all(recipients);
-      curl_slist_free_all(connect_to);
+      api->slist_free_all(headers);
+      api->slist_free_all(recipients);
+      api->slist_free_all(connect_to);
       headers = recipients = connect_to = nullptr;
     }
   };
@@ -322,7 +376,7 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
   void action(curl_socket_t fd, int flags) {
     if (multi_ == nullptr) return;
     int running = 0;
-    curl_multi_socket_action(multi_, fd, flags, &running);
+    api_->multi_socket_action(multi_, fd, flags, &running);
     check_done();
   }
 
@@ -330,16 +384,16 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
   // cancel other requests).
   void check_done() {
     int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+    while (CURLMsg* msg = api_->multi_info_read(multi_, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
       Transfer* raw = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &raw);
+      api_->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &raw);
       CURLcode rc = msg->data.result;
       auto it = transfers_.find(raw->id);
       if (it == transfers_.end()) continue;
       std::unique_ptr<Transfer> t = std::move(it->second);
       transfers_.erase(it);
-      curl_multi_remove_handle(multi_, t->easy);
+      api_->multi_remove_handle(multi_, t->easy);
       t->rc = rc;
       completing_.push_back(std::move(t));
     }
@@ -366,13 +420,13 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
                                 std::to_string(t.req.max_response_bytes) + " bytes");
     }
     if (t.rc != CURLE_OK) {
-      std::string detail = t.errbuf[0] != '\0' ? std::string(t.errbuf) : curl_easy_strerror(t.rc);
+      std::string detail = t.errbuf[0] != '\0' ? std::string(t.errbuf) : api_->easy_strerror(t.rc);
       if (t.rc == CURLE_OPERATION_TIMEDOUT) detail = "context deadline exceeded (" + detail + ")";
       return make_error(code_for(t.rc), where + ": " + detail);
     }
-    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.resp.status);
+    api_->easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.resp.status);
     curl_off_t us = 0;
-    curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME_T, &us);
+    api_->easy_getinfo(t.easy, CURLINFO_TOTAL_TIME_T, &us);
     t.resp.total_time = std::chrono::microseconds(us);
     if (t.req.smtp) t.resp.status_text.clear();
     return std::move(t.resp);
@@ -391,43 +445,43 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
   Status configure(Transfer& t) {
     CURL* e = t.easy;
     HttpRequest& r = t.req;
-    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.timeout.count()));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::write_cb);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::header_cb);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    api_->easy_setopt(e, CURLOPT_PRIVATE, &t);
+    api_->easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
+    api_->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    api_->easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    api_->easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
+    api_->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.timeout.count()));
+    api_->easy_setopt(e, CURLOPT_WRITEFUNCTION, &Impl::write_cb);
+    api_->easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    api_->easy_setopt(e, CURLOPT_HEADERFUNCTION, &Impl::header_cb);
+    api_->easy_setopt(e, CURLOPT_HEADERDATA, &t);
 
     // Proxy: explicit only, unless the environment is asked for (curl reads it by default).
     if (!r.proxy_url.empty()) {
-      curl_easy_setopt(e, CURLOPT_PROXY, r.proxy_url.c_str());
+      api_->easy_setopt(e, CURLOPT_PROXY, r.proxy_url.c_str());
     } else if (!r.proxy_from_environment) {
-      curl_easy_setopt(e, CURLOPT_PROXY, "");
+      api_->easy_setopt(e, CURLOPT_PROXY, "");
     }
-    if (!r.no_proxy.empty()) curl_easy_setopt(e, CURLOPT_NOPROXY, r.no_proxy.c_str());
+    if (!r.no_proxy.empty()) api_->easy_setopt(e, CURLOPT_NOPROXY, r.no_proxy.c_str());
 
     // TLS.
     const TlsOptions& tls = r.tls;
-    if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
-    if (!tls.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, tls.cert_file.c_str());
-    if (!tls.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, tls.key_file.c_str());
+    if (!tls.ca_file.empty()) api_->easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
+    if (!tls.cert_file.empty()) api_->easy_setopt(e, CURLOPT_SSLCERT, tls.cert_file.c_str());
+    if (!tls.key_file.empty()) api_->easy_setopt(e, CURLOPT_SSLKEY, tls.key_file.c_str());
     auto blob = [&](CURLoption opt, const std::string& pem) {
       if (pem.empty()) return;
       curl_blob b{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
-      curl_easy_setopt(e, opt, &b);
+      api_->easy_setopt(e, opt, &b);
     };
     blob(CURLOPT_CAINFO_BLOB, tls.ca_pem);
     blob(CURLOPT_SSLCERT_BLOB, tls.cert_pem);
     blob(CURLOPT_SSLKEY_BLOB, tls.key_pem);
-    if (!tls.cert_pem.empty()) curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-    if (!tls.key_pem.empty()) curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+    if (!tls.cert_pem.empty()) api_->easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+    if (!tls.key_pem.empty()) api_->easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
     if (tls.insecure_skip_verify) {
-      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+      api_->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+      api_->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
 
     if (r.smtp) {
@@ -435,7 +489,7 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
     } else {
       if (auto st = configure_http(t); !st) return st;
     }
-    if (r.customize) r.customize(e);
+    if (r.customize) r.customize(e, *api_);
     return {};
   }
 
@@ -445,37 +499,37 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
     if (!r.tls.server_name.empty()) {
       if (auto st = apply_server_name(t); !st) return st;
     }
-    curl_easy_setopt(e, CURLOPT_USERAGENT, r.user_agent.c_str());
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+    api_->easy_setopt(e, CURLOPT_USERAGENT, r.user_agent.c_str());
+    api_->easy_setopt(e, CURLOPT_FOLLOWLOCATION, r.follow_redirects ? 1L : 0L);
+    api_->easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
+    api_->easy_setopt(e, CURLOPT_HTTP_VERSION,
                      r.enable_http2 ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_1_1);
-    if (r.accept_gzip) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
+    if (r.accept_gzip) api_->easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
     if (r.basic_auth) {
-      curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-      curl_easy_setopt(e, CURLOPT_USERNAME, r.basic_auth->username.c_str());
-      curl_easy_setopt(e, CURLOPT_PASSWORD, r.basic_auth->password.c_str());
+      api_->easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+      api_->easy_setopt(e, CURLOPT_USERNAME, r.basic_auth->username.c_str());
+      api_->easy_setopt(e, CURLOPT_PASSWORD, r.basic_auth->password.c_str());
     }
     if (r.authorization) {
       r.headers.emplace_back("Authorization",
                              r.authorization->type + " " + r.authorization->credentials);
     }
     if (r.method == "GET") {
-      curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+      api_->easy_setopt(e, CURLOPT_HTTPGET, 1L);
     } else if (r.method == "HEAD") {
-      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+      api_->easy_setopt(e, CURLOPT_NOBODY, 1L);
     } else {
-      if (r.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
-      curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+      if (r.method != "POST") api_->easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+      api_->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+      api_->easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
       // No "Expect: 100-continue" round trip for large bodies.
-      t.headers = curl_slist_append(t.headers, "Expect:");
+      t.headers = api_->slist_append(t.headers, "Expect:");
     }
     for (const auto& [k, v] : r.headers) {
       std::string line = k + ": " + v;
-      t.headers = curl_slist_append(t.headers, line.c_str());
+      t.headers = api_->slist_append(t.headers, line.c_str());
     }
-    if (t.headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+    if (t.headers != nullptr) api_->easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
     return {};
   }
 
@@ -483,35 +537,35 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
   // replaced by server_name, CURLOPT_CONNECT_TO maps it back, and Host keeps the original.
   Status apply_server_name(Transfer& t) {
     HttpRequest& r = t.req;
-    CURLU* u = curl_url();
-    if (curl_url_set(u, CURLUPART_URL, r.url.c_str(), 0) != CURLUE_OK) {
-      curl_url_cleanup(u);
+    CURLU* u = api_->url();
+    if (api_->url_set(u, CURLUPART_URL, r.url.c_str(), 0) != CURLUE_OK) {
+      api_->url_cleanup(u);
       return invalid_argument(t.op + " \"" + r.url + "\": malformed URL");
     }
     char* host = nullptr;
     char* port = nullptr;
-    curl_url_get(u, CURLUPART_HOST, &host, 0);
-    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+    api_->url_get(u, CURLUPART_HOST, &host, 0);
+    api_->url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
     char* explicit_port = nullptr;
-    bool has_port = curl_url_get(u, CURLUPART_PORT, &explicit_port, 0) == CURLUE_OK;
+    bool has_port = api_->url_get(u, CURLUPART_PORT, &explicit_port, 0) == CURLUE_OK;
     std::string orig_host = host ? host : "";
     std::string port_s = port ? port : "";
-    curl_free(host);
-    curl_free(port);
-    curl_free(explicit_port);
-    curl_url_set(u, CURLUPART_HOST, r.tls.server_name.c_str(), 0);
+    api_->free(host);
+    api_->free(port);
+    api_->free(explicit_port);
+    api_->url_set(u, CURLUPART_HOST, r.tls.server_name.c_str(), 0);
     char* rewritten = nullptr;
-    curl_url_get(u, CURLUPART_URL, &rewritten, 0);
+    api_->url_get(u, CURLUPART_URL, &rewritten, 0);
     std::string url = rewritten ? rewritten : r.url;
-    curl_free(rewritten);
-    curl_url_cleanup(u);
+    api_->free(rewritten);
+    api_->url_cleanup(u);
 
     std::string connect_host = orig_host;
     std::string mapping = r.tls.server_name + ":" + port_s + ":" + connect_host + ":" + port_s;
-    t.connect_to = curl_slist_append(t.connect_to, mapping.c_str());
-    curl_easy_setopt(t.easy, CURLOPT_CONNECT_TO, t.connect_to);
+    t.connect_to = api_->slist_append(t.connect_to, mapping.c_str());
+    api_->easy_setopt(t.easy, CURLOPT_CONNECT_TO, t.connect_to);
     t.rewritten_url = std::move(url);
-    curl_easy_setopt(t.easy, CURLOPT_URL, t.rewritten_url.c_str());
+    api_->easy_setopt(t.easy, CURLOPT_URL, t.rewritten_url.c_str());
     bool has_host = std::any_of(r.headers.begin(), r.headers.end(),
                                 [](const auto& h) { return lower(h.first) == "host"; });
     if (!has_host) r.headers.emplace_back("Host", has_port ? orig_host + ":" + port_s : orig_host);
@@ -522,27 +576,33 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
     CURL* e = t.easy;
     HttpRequest& r = t.req;
     const SmtpRequest& m = *r.smtp;
-    curl_easy_setopt(e, CURLOPT_MAIL_FROM, m.mail_from.c_str());
-    for (const auto& rcpt : m.mail_rcpt) t.recipients = curl_slist_append(t.recipients, rcpt.c_str());
-    curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t.recipients);
+    api_->easy_setopt(e, CURLOPT_MAIL_FROM, m.mail_from.c_str());
+    for (const auto& rcpt : m.mail_rcpt) t.recipients = api_->slist_append(t.recipients, rcpt.c_str());
+    api_->easy_setopt(e, CURLOPT_MAIL_RCPT, t.recipients);
     long ssl = m.use_ssl == SmtpRequest::UseSsl::kNone  ? CURLUSESSL_NONE
                : m.use_ssl == SmtpRequest::UseSsl::kTry ? CURLUSESSL_TRY
                                                          : CURLUSESSL_ALL;
-    curl_easy_setopt(e, CURLOPT_USE_SSL, ssl);
+    api_->easy_setopt(e, CURLOPT_USE_SSL, ssl);
     if (!m.username.empty()) {
-      curl_easy_setopt(e, CURLOPT_USERNAME, m.username.c_str());
-      curl_easy_setopt(e, CURLOPT_PASSWORD, m.password.c_str());
+      api_->easy_setopt(e, CURLOPT_USERNAME, m.username.c_str());
+      api_->easy_setopt(e, CURLOPT_PASSWORD, m.password.c_str());
     }
-    if (!m.login_options.empty()) curl_easy_setopt(e, CURLOPT_LOGIN_OPTIONS, m.login_options.c_str());
-    curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(e, CURLOPT_READFUNCTION, &Impl::read_cb);
-    curl_easy_setopt(e, CURLOPT_READDATA, &t);
-    curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    if (!m.login_options.empty()) api_->easy_setopt(e, CURLOPT_LOGIN_OPTIONS, m.login_options.c_str());
+    api_->easy_setopt(e, CURLOPT_UPLOAD, 1L);
+    api_->easy_setopt(e, CURLOPT_READFUNCTION, &Impl::read_cb);
+    api_->easy_setopt(e, CURLOPT_READDATA, &t);
+    api_->easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
     return {};
   }
 
   asio::io_context& io_;
   asio::steady_timer timer_;
+  const CurlApi* api_ = nullptr;  // set once libcurl is loaded
+  std::string load_error_;        // why it could not be; every request then fails with it
+  std::uint64_t wait_token_ = 0;  // while waiting for the loader
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> load_guard_;
+  std::vector<Waiting> waiting_;  // requests made before it finished
+  bool stopped_ = false;
   CURLM* multi_ = nullptr;
   std::unordered_map<RequestId, std::unique_ptr<Transfer>> transfers_;
   std::vector<std::unique_ptr<Transfer>> completing_;
@@ -551,7 +611,9 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
 
 // ---------------------------------------------------------------------------------------------
 
-CurlClient::CurlClient(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}
+CurlClient::CurlClient(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {
+  impl_->begin();
+}
 
 CurlClient::~CurlClient() {
   impl_->shutdown();

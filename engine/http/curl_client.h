@@ -16,6 +16,10 @@
 //   - kInvalidArgument for a malformed URL or unreadable local TLS files; kInternal otherwise.
 // Error messages read like Go's: `Get "http://host/metrics": <curl's explanation>`.
 //
+// libcurl itself is loaded at run time on a helper thread (engine/http/curl_library.h): requests
+// made before it is there wait in the client and start, in order, once it is; if it cannot be
+// loaded, each request fails with kInternal and the loader's explanation.
+//
 // Threads: construct, call request()/cancel() and destroy on the thread that runs the io_context
 // (request() may also be called from any other thread: it is then posted to the loop). Callbacks
 // run on the I/O thread and must not block; they may start new requests. Destroying the client
@@ -38,6 +42,8 @@
 #include "engine/common/result.h"
 
 namespace tocsin::http {
+
+struct CurlApi;  // engine/http/curl_library.h
 
 struct TlsOptions {
   std::string ca_file;    // PEM bundle used to verify the server; "" = system store
@@ -98,8 +104,8 @@ struct HttpRequest {
   std::string user_agent = "tocsin";
   std::optional<SmtpRequest> smtp;
   // Escape hatch for options not modelled above: runs on the I/O thread after every other
-  // option is set, just before the transfer starts. Must only call curl_easy_setopt.
-  std::function<void(CURL*)> customize;
+  // option is set, just before the transfer starts. Must only call `api.easy_setopt`.
+  std::function<void(CURL*, const CurlApi& api)> customize;
 };
 
 struct HttpResponse {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
@@ -258,6 +259,43 @@ TEST(TocsinBinary, CheckAndTestRulesOnTheShippedRuleFiles) {
   EXPECT_NE((r.out + r.err).find("bad.rules.yml:5:"), std::string::npos) << r.out << r.err;
   RunResult gh = run_program({TOCSIN_BINARY, "check", "rules", "--format=github", bad});
   EXPECT_NE((gh.out + gh.err).find("::error file="), std::string::npos) << gh.out << gh.err;
+}
+
+}  // namespace
+}  // namespace tocsin::testing
+
+namespace tocsin::testing {
+namespace {
+
+// libcurl is loaded at run time (engine/http/curl_library.h). When it cannot be, tocsin still
+// starts and serves its APIs; every outbound request fails with the loader's reason, so the
+// target shows down with it.
+TEST(TocsinBinary, WithoutLibcurlTargetsAreDownWithTheReason) {
+  TempDir dir;
+  std::string cfg = dir.write("tocsin.yml", kGoodConfig);
+  Subprocess p({"/usr/bin/env", "TOCSIN_LIBCURL=/nonexistent/libcurl.so.4", TOCSIN_BINARY, "run",
+                "--config=" + cfg, "--web.listen-address=127.0.0.1:0",
+                "--storage.path=" + dir.path() + "/data"});
+  std::uint16_t port = start(p);
+  ASSERT_NE(port, 0) << p.stderr_text();
+  EXPECT_EQ(http_get(port, "/-/ready").status, 200);
+  EXPECT_EQ(http_post(port, "/api/v2/alerts", R"([{"labels":{"alertname":"Manual"}}])").status,
+            200);
+  EXPECT_NE(http_get(port, "/api/v2/alerts").body.find("Manual"), std::string::npos);
+  // The first scrape comes within one 15 s interval; wait for it, bounded.
+  std::string last_error;
+  for (int i = 0; i < 300 && last_error.empty(); ++i) {
+    auto t = nlohmann::json::parse(http_get(port, "/api/v1/targets").body, nullptr, false);
+    if (t.is_object() && t["data"]["activeTargets"].size() == 1) {
+      last_error = t["data"]["activeTargets"][0].value("lastError", "");
+    }
+    if (last_error.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(last_error.find("cannot load libcurl: /nonexistent/libcurl.so.4"), std::string::npos)
+      << last_error;
+  EXPECT_NE(p.stderr_text().find("cannot load libcurl"), std::string::npos);
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(std::chrono::seconds(10)), 0);
 }
 
 }  // namespace
