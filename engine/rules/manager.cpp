@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "engine/common/log.h"
+#include "engine/rules/rule_file_split.h"
 
 namespace tocsin::rules {
 
@@ -76,27 +77,71 @@ Result<LoadedRules> Manager::load(const RulesConfig& config, const ManagerOption
   std::string errors;
   RuleFileOptions rfo;
   rfo.ignore_unknown_fields = options.ignore_unknown_fields;
-  // Files are read and parsed on up to hardware_concurrency() threads (YAML parsing dominates
-  // start-up with many rules); results and errors keep the files' order.
+  // Files are read first; each plainly laid-out file is then split into one part per group
+  // (rule_file_split.h), and the parts (or whole files) are parsed on up to
+  // hardware_concurrency() threads, so that one big file does not parse on one thread while the
+  // others wait. Results and errors keep the files' order; a file whose parts do not join is
+  // parsed whole, which gives its errors exactly as a serial load would.
   const std::vector<std::string> paths = expand_rule_globs(config.rule_files);
   std::vector<RuleFileResult> results(paths.size());
+  std::vector<std::string> texts(paths.size());
+  std::vector<std::vector<std::string>> parts(paths.size());
+  std::vector<std::vector<RuleFileResult>> part_results(paths.size());
+  constexpr std::size_t kWholeFile = static_cast<std::size_t>(-1);
+  struct Task {
+    std::size_t file;
+    std::size_t part;  // kWholeFile: the file is parsed whole
+  };
+  std::vector<Task> tasks;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    auto text = read_rule_source(paths[i]);
+    if (!text) {
+      results[i] = tl::unexpected(
+          std::vector<RuleFileError>{RuleFileError{paths[i], {}, text.error().message}});
+      continue;
+    }
+    texts[i] = std::move(*text);
+    parts[i] = split_rule_groups(texts[i]);
+    if (parts[i].empty()) {
+      tasks.push_back({i, kWholeFile});
+      continue;
+    }
+    part_results[i].resize(parts[i].size());
+    for (std::size_t p = 0; p < parts[i].size(); ++p) tasks.push_back({i, p});
+  }
+  auto parse = [&rfo](std::string_view text, const std::string& path) -> RuleFileResult {
+    try {
+      return parse_rule_file(text, path, rfo);
+    } catch (const std::exception& e) {  // never let a helper thread end the process
+      return tl::unexpected(std::vector<RuleFileError>{
+          RuleFileError{path, {}, std::string("reading the file failed: ") + e.what()}});
+    }
+  };
   std::atomic<std::size_t> next{0};
   auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < paths.size();) {
-      try {
-        results[i] = load_rule_file(paths[i], rfo);
-      } catch (const std::exception& e) {  // never let a helper thread end the process
-        results[i] = tl::unexpected(std::vector<RuleFileError>{
-            RuleFileError{paths[i], {}, std::string("reading the file failed: ") + e.what()}});
+    for (std::size_t t; (t = next.fetch_add(1)) < tasks.size();) {
+      const Task& task = tasks[t];
+      if (task.part == kWholeFile) {
+        results[task.file] = parse(texts[task.file], paths[task.file]);
+      } else {
+        part_results[task.file][task.part] = parse(parts[task.file][task.part], paths[task.file]);
       }
     }
   };
   const std::size_t threads =
-      std::min<std::size_t>(paths.size(), std::max(1u, std::thread::hardware_concurrency()));
+      std::min<std::size_t>(tasks.size(), std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> helpers;
   for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
   work();
   for (auto& h : helpers) h.join();
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (parts[i].empty()) continue;
+    if (auto joined = join_rule_group_parts(paths[i], part_results[i])) {
+      results[i] = std::move(*joined);
+    } else {
+      results[i] = parse(texts[i], paths[i]);
+    }
+  }
   for (auto& rf : results) {
     if (!rf) {
       for (const auto& e : rf.error()) errors += (errors.empty() ? "" : "\n") + e.to_string();
