@@ -58,7 +58,15 @@ AlertingRule::AlertingRule(RuleSpec spec)
       e.literal = text;
       return e;
     }
-    std::string name = std::string(prefix) + key;
+    std::string name = template_name(prefix == kAnnotationPrefix, key);
+    if (spec_.templates) {  // parsed when the file was loaded
+      if (auto it = spec_.templates->find(name); it != spec_.templates->end()) {
+        templates_.adopt(it->second);
+        e.template_name = std::move(name);
+        needs_template_data_ = true;
+        return e;
+      }
+    }
     std::string full = std::string(tmpl::kPrometheusAlertPrelude) + text;
     if (auto st = templates_.parse(name, full); !st) {
       e.literal = "<error expanding template: " + st.error().message + ">";

@@ -26,6 +26,11 @@ std::string RuleFileError::to_string() const {
   return out + ": " + message;
 }
 
+// Parses one label or annotation template of alerting rule `rule_name` as template `name`;
+// nullopt when it does not parse (check_template_syntax then gives the message).
+std::optional<std::vector<std::shared_ptr<const tmpl::Tree>>> parse_rule_template(
+    std::string_view rule_name, const std::string& name, std::string_view text);
+
 namespace {
 
 SourcePos pos_of(const YAML::Node& n) {
@@ -370,16 +375,23 @@ class Loader {
       if (!is_valid_label_name(k)) rule_error(spec.annotation_pos[k], "invalid annotation name: " + k);
     }
     if (spec.is_alert()) {
-      for (const auto& [k, v] : own_labels) {
-        if (auto e = check_template_syntax(spec.alert, v)) {
-          rule_error(spec.label_pos[k], "label \"" + k + "\": " + *e);
+      // Parsed once here (files load on several threads) and kept for the rule to adopt.
+      auto parsed = std::make_shared<RuleSpec::ParsedTemplates>();
+      auto compile = [&](bool annotation, const std::string& k, const std::string& v) {
+        if (v.find("{{") == std::string::npos) return;  // plain text
+        std::string name = template_name(annotation, k);
+        if (auto trees = parse_rule_template(spec.alert, name, v)) {
+          (*parsed)[name] = std::move(*trees);
+          return;
         }
-      }
-      for (const auto& [k, v] : spec.annotations) {
         if (auto e = check_template_syntax(spec.alert, v)) {
-          rule_error(spec.annotation_pos[k], "annotation \"" + k + "\": " + *e);
+          rule_error(annotation ? spec.annotation_pos[k] : spec.label_pos[k],
+                     std::string(annotation ? "annotation" : "label") + " \"" + k + "\": " + *e);
         }
-      }
+      };
+      for (const auto& [k, v] : own_labels) compile(false, k, v);
+      for (const auto& [k, v] : spec.annotations) compile(true, k, v);
+      if (!parsed->empty()) spec.templates = std::move(parsed);
     }
     return spec;
   }
@@ -403,6 +415,30 @@ std::optional<std::string> check_template_syntax(std::string_view rule_name,
   auto parsed = tmpl::parse(name, name, full, options);
   if (!parsed) return parsed.error().message;
   return std::nullopt;
+}
+
+std::string template_name(bool annotation, std::string_view key) {
+  return (annotation ? "annotation:" : "label:") + std::string(key);
+}
+
+std::optional<std::vector<std::shared_ptr<const tmpl::Tree>>> parse_rule_template(
+    std::string_view rule_name, const std::string& name, std::string_view text) {
+  const tmpl::FuncMap& funcs = *tmpl::prometheus_function_library();
+  std::string full = std::string(tmpl::kPrometheusAlertPrelude) + std::string(text);
+  // Errors and execution locations name the template as Prometheus does ("__alert_" + rule).
+  const std::string parse_name = "__alert_" + std::string(rule_name);
+  tmpl::ParseOptions options;
+  options.has_function = [&funcs](std::string_view n) { return funcs.find(n) != funcs.end(); };
+  auto trees = tmpl::parse(name, parse_name, full, options);
+  if (!trees) return std::nullopt;
+  std::vector<std::shared_ptr<const tmpl::Tree>> out;
+  for (auto& t : *trees) {
+    // A {{define}} of Prometheus' own name for the template is an error there (a second
+    // definition); leave that verdict to check_template_syntax.
+    if (t.name == parse_name) return std::nullopt;
+    out.push_back(std::make_shared<const tmpl::Tree>(std::move(t)));
+  }
+  return out;
 }
 
 RuleFileResult parse_rule_file(std::string_view text, std::string_view path,

@@ -31,6 +31,7 @@
 #include "engine/common/result.h"
 #include "engine/common/time.h"
 #include "parser/promql/ast.h"
+#include "parser/template/ast.h"
 
 namespace tocsin::rules {
 
@@ -55,6 +56,11 @@ struct RuleSpec {
   SourcePos expr_pos;  // the expr scalar
   std::map<std::string, SourcePos> label_pos;       // value positions, for lints
   std::map<std::string, SourcePos> annotation_pos;  // value positions, for lints
+  // Alerting rules: the label and annotation templates parsed while the file was checked, keyed
+  // by template name (template_name()); values without "{{" are not templates. Shared, never
+  // changed: the rule adopts them instead of parsing them again.
+  using ParsedTemplates = std::map<std::string, std::vector<std::shared_ptr<const tmpl::Tree>>>;
+  std::shared_ptr<const ParsedTemplates> templates;
 
   bool is_alert() const { return !alert.empty(); }
   const std::string& name() const { return is_alert() ? alert : record; }
@@ -111,5 +117,9 @@ std::vector<std::string> expand_rule_globs(const std::vector<std::string>& patte
 // returns the parser's message on failure.
 std::optional<std::string> check_template_syntax(std::string_view rule_name,
                                                  std::string_view text);
+
+// The name under which an alerting rule keeps the template of one label ("label:KEY") or
+// annotation ("annotation:KEY").
+std::string template_name(bool annotation, std::string_view key);
 
 }  // namespace tocsin::rules

@@ -32,6 +32,14 @@ Status TemplateSet::add(std::vector<Tree> trees) {
   return {};
 }
 
+void TemplateSet::adopt(const std::vector<std::shared_ptr<const Tree>>& trees) {
+  for (const auto& t : trees) {
+    auto it = trees_.find(t->name);
+    if (it != trees_.end() && is_empty_tree(t->root.get())) continue;  // as add()
+    trees_[t->name] = t;
+  }
+}
+
 Status TemplateSet::parse(std::string_view name, std::string_view text) {
   ParseOptions opts;
   opts.has_function = [this](std::string_view f) { return functions_->count(f) > 0; };

@@ -41,6 +41,9 @@ class TemplateSet {
   // Parses every file matching a glob. No match is not an error (Alertmanager's behaviour).
   Status parse_glob(const std::string& pattern);
 
+  // Adds trees parsed elsewhere (parse()'s output, shared and never changed), as parse() would.
+  void adopt(const std::vector<std::shared_ptr<const Tree>>& trees);
+
   bool has(std::string_view name) const;
   std::vector<std::string> names() const;
   const FuncMap& functions() const { return *functions_; }

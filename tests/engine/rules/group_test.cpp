@@ -136,6 +136,9 @@ TEST_F(GroupFixture, AlertsSeriesAndLimit) {
   EXPECT_FALSE(a.labels.has("__name__"));
   EXPECT_EQ(a.annotations.at("summary"), "1 is 9");
   EXPECT_EQ(a.annotations.at("bad").rfind("<error expanding template: ", 0), 0u);
+  // Parsed with the file and adopted by the rule: located as Prometheus names the template.
+  EXPECT_NE(a.annotations.at("bad").find("__alert_High"), std::string::npos)
+      << a.annotations.at("bad");
   EXPECT_EQ(a.starts_at, kMinute);
   EXPECT_EQ(query_one(head, R"(ALERTS{alertstate="firing"})", kMinute), 1);
 

@@ -45,6 +45,12 @@ TEST(RuleFile, LoadsGroupsAndRules) {
   EXPECT_EQ(g.rules[1].keep_firing_for, kMinute);
   EXPECT_TRUE(g.rules[1].parsed);
   EXPECT_EQ(g.rules[1].expr_pos.line, 12);
+  // The summary template was parsed with the file, for the rule to adopt; the plain label was not.
+  ASSERT_TRUE(g.rules[1].templates);
+  EXPECT_EQ(g.rules[1].templates->size(), 1u);
+  ASSERT_EQ(g.rules[1].templates->count(template_name(true, "summary")), 1u);
+  EXPECT_EQ(g.rules[1].templates->at("annotation:summary").front()->parse_name, "__alert_Down");
+  EXPECT_FALSE(g.rules[0].templates);  // recording rules have none
 }
 
 TEST(RuleFile, ExprErrorPointsIntoTheFile) {
