@@ -96,9 +96,6 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
       return;
     }
     if (!load_error_.empty()) return;
-    // Counts as work on the loop until the loader reports, so that io_context::run() does not
-    // return with requests still queued here.
-    load_guard_.emplace(io_.get_executor());
     wait_token_ = when_curl_loaded(io_, [weak = weak_from_this()] {
       if (auto me = weak.lock()) me->library_ready();
     });
@@ -128,6 +125,10 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
     if (multi_ == nullptr) {
       if (load_error_.empty()) {
         waiting_.push_back(Waiting{id, std::move(req), std::move(done)});
+        // Queued requests count as work on the loop until the loader reports, so that
+        // io_context::run() does not return with them still here (a client without queued
+        // requests keeps nothing running).
+        if (!load_guard_) load_guard_.emplace(io_.get_executor());
         start_loading_curl();
         return;
       }
@@ -165,7 +166,10 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void cancel(RequestId id) {
-    if (std::erase_if(waiting_, [id](const Waiting& w) { return w.id == id; }) != 0) return;
+    if (std::erase_if(waiting_, [id](const Waiting& w) { return w.id == id; }) != 0) {
+      if (waiting_.empty()) load_guard_.reset();
+      return;
+    }
     if (auto it = transfers_.find(id); it != transfers_.end()) {
       api_->multi_remove_handle(multi_, it->second->easy);
       it->second->cleanup();

@@ -19,6 +19,16 @@ namespace {
 using namespace std::chrono_literals;
 using testing::run_until;
 
+TEST(CurlLibrary, AClientWithoutRequestsNeitherLoadsNorKeepsTheLoopRunning) {
+  // Runs first in this binary: nothing has loaded libcurl yet.
+  boost::asio::io_context io;
+  CurlClient client(io);
+  io.run_for(std::chrono::seconds(20));
+  EXPECT_TRUE(io.stopped()) << "run() waited for a load nobody asked for";
+  EXPECT_EQ(loaded_curl(), nullptr);
+  EXPECT_EQ(client.in_flight(), 0u);
+}
+
 TEST(CurlLibrary, RequestsMadeWhileLoadingStartOnceLoaded) {
   boost::asio::io_context io;
   Router router;
