@@ -404,15 +404,23 @@ class Loader {
 
 }  // namespace
 
+// Parses `text` with Prometheus' data prelude and functions as template `name`, located (in
+// errors and at execution) as Prometheus names a rule's templates: "__alert_" + rule.
+Result<std::vector<tmpl::Tree>> parse_alert_template(std::string_view rule_name,
+                                                     std::string_view name,
+                                                     std::string_view text) {
+  const tmpl::FuncMap& funcs = *tmpl::prometheus_function_library();
+  std::string full = std::string(tmpl::kPrometheusAlertPrelude) + std::string(text);
+  const std::string parse_name = "__alert_" + std::string(rule_name);
+  tmpl::ParseOptions options;
+  options.has_function = [&funcs](std::string_view n) { return funcs.find(n) != funcs.end(); };
+  return tmpl::parse(name, parse_name, full, options);
+}
+
 std::optional<std::string> check_template_syntax(std::string_view rule_name,
                                                  std::string_view text) {
   if (text.find("{{") == std::string_view::npos) return std::nullopt;  // no action: plain text
-  const tmpl::FuncMap& funcs = *tmpl::prometheus_function_library();
-  std::string full = std::string(tmpl::kPrometheusAlertPrelude) + std::string(text);
-  std::string name = "__alert_" + std::string(rule_name);
-  tmpl::ParseOptions options;
-  options.has_function = [&funcs](std::string_view n) { return funcs.find(n) != funcs.end(); };
-  auto parsed = tmpl::parse(name, name, full, options);
+  auto parsed = parse_alert_template(rule_name, "__alert_" + std::string(rule_name), text);
   if (!parsed) return parsed.error().message;
   return std::nullopt;
 }
@@ -423,19 +431,13 @@ std::string template_name(bool annotation, std::string_view key) {
 
 std::optional<std::vector<std::shared_ptr<const tmpl::Tree>>> parse_rule_template(
     std::string_view rule_name, const std::string& name, std::string_view text) {
-  const tmpl::FuncMap& funcs = *tmpl::prometheus_function_library();
-  std::string full = std::string(tmpl::kPrometheusAlertPrelude) + std::string(text);
-  // Errors and execution locations name the template as Prometheus does ("__alert_" + rule).
-  const std::string parse_name = "__alert_" + std::string(rule_name);
-  tmpl::ParseOptions options;
-  options.has_function = [&funcs](std::string_view n) { return funcs.find(n) != funcs.end(); };
-  auto trees = tmpl::parse(name, parse_name, full, options);
+  auto trees = parse_alert_template(rule_name, name, text);
   if (!trees) return std::nullopt;
   std::vector<std::shared_ptr<const tmpl::Tree>> out;
   for (auto& t : *trees) {
     // A {{define}} of Prometheus' own name for the template is an error there (a second
     // definition); leave that verdict to check_template_syntax.
-    if (t.name == parse_name) return std::nullopt;
+    if (t.name == t.parse_name) return std::nullopt;
     out.push_back(std::make_shared<const tmpl::Tree>(std::move(t)));
   }
   return out;

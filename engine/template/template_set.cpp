@@ -22,20 +22,18 @@ TemplateSet::TemplateSet(std::shared_ptr<const FuncMap> library) : functions_(st
 }
 
 Status TemplateSet::add(std::vector<Tree> trees) {
-  for (auto& t : trees) {
-    auto it = trees_.find(t.name);
-    // An empty definition never replaces an existing one (Go's associate()).
-    if (it != trees_.end() && is_empty_tree(t.root.get())) continue;
-    std::string name = t.name;
-    trees_[name] = std::make_shared<const Tree>(std::move(t));
-  }
+  std::vector<std::shared_ptr<const Tree>> shared;
+  shared.reserve(trees.size());
+  for (auto& t : trees) shared.push_back(std::make_shared<const Tree>(std::move(t)));
+  adopt(shared);
   return {};
 }
 
 void TemplateSet::adopt(const std::vector<std::shared_ptr<const Tree>>& trees) {
   for (const auto& t : trees) {
     auto it = trees_.find(t->name);
-    if (it != trees_.end() && is_empty_tree(t->root.get())) continue;  // as add()
+    // An empty definition never replaces an existing one (Go's associate()).
+    if (it != trees_.end() && is_empty_tree(t->root.get())) continue;
     trees_[t->name] = t;
   }
 }
