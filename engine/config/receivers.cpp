@@ -56,11 +56,13 @@ void decode_webhook(Decoder& d, const YAML::Node& e, const std::string& p, size_
   http_config(d, m, w.http_config, [ri, i](Config& c) -> HttpClientConfig& {
     return c.receivers[ri].webhook_configs[i].http_config;
   });
-  m.secret_url("url", w.url);
+  const bool url_read = m.secret_url("url", w.url);  // false when absent or invalid
   m.path_str("url_file", w.url_file);
   m.uint("max_alerts", w.max_alerts);
   m.duration("timeout", w.timeout);
-  if (!m.has("url") && !m.has("url_file") && m.ok()) {
+  // By value: `url:` left empty (null, "" or only a comment) configures no URL either; an
+  // invalid one has its own error.
+  if (w.url.empty() && w.url_file.empty() && m.ok() && (url_read || !m.has("url"))) {
     d.error(e, p, "one of url or url_file must be configured");
   }
   exclusive(d, m, e, p, "url", "url_file");

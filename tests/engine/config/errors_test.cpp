@@ -101,6 +101,13 @@ TEST(Errors, AlertmanagerValidation) {
       {"route: {receiver: a}\nreceivers: [{name: a, pagerduty_configs: [{}]}]\n",
        {"alertmanager.yml:2:43: receivers[0].pagerduty_configs[0]: missing service or routing key "
         "in PagerDuty config"}},
+      // An empty url is no url (config_fuzz: `url: #...` loaded, and its printed form did not).
+      {"route: {receiver: a}\nreceivers: [{name: a, webhook_configs: [{url: null}]}]\n",
+       {"alertmanager.yml:2:41: receivers[0].webhook_configs[0]: one of url or url_file must be "
+        "configured"}},
+      {"route: {receiver: a}\nreceivers: [{name: a, webhook_configs: [{url: ''}]}]\n",
+       {"alertmanager.yml:2:41: receivers[0].webhook_configs[0]: one of url or url_file must be "
+        "configured"}},
       {"route: {receiver: a}\nreceivers: [{name: a, webhook_configs: [{url: 'http://x/', url_file: f}]}]\n",
        {"alertmanager.yml:2:60: receivers[0].webhook_configs[0].url_file: at most one of url & "
         "url_file must be configured"}},
