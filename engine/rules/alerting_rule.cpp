@@ -10,9 +10,6 @@ namespace tocsin::rules {
 
 namespace {
 
-constexpr std::string_view kLabelPrefix = "label:";
-constexpr std::string_view kAnnotationPrefix = "annotation:";
-
 // Prometheus' template `query` function over the rule's storage.
 tmpl::QueryFn make_query_fn(const EvalContext& ctx) {
   return [&ctx](std::string_view text, Timestamp at) -> Result<std::vector<tmpl::QuerySample>> {
@@ -51,14 +48,14 @@ AlertingRule::AlertingRule(RuleSpec spec)
     : Rule(std::move(spec)), templates_(tmpl::prometheus_function_library()) {
   // A value without "{{" has no action: it renders as itself, so it is kept as a literal and
   // neither parsed nor executed (most rule labels, such as severity, are literals).
-  auto compile = [this](std::string_view prefix, const std::string& key, const std::string& text) {
+  auto compile = [this](bool annotation, const std::string& key, const std::string& text) {
     Expansion e;
     e.key = key;
     if (text.find("{{") == std::string::npos) {
       e.literal = text;
       return e;
     }
-    std::string name = template_name(prefix == kAnnotationPrefix, key);
+    std::string name = template_name(annotation, key);
     if (spec_.templates) {  // parsed when the file was loaded
       if (auto it = spec_.templates->find(name); it != spec_.templates->end()) {
         templates_.adopt(it->second);
@@ -76,9 +73,9 @@ AlertingRule::AlertingRule(RuleSpec spec)
     needs_template_data_ = true;
     return e;
   };
-  for (const auto& [k, v] : spec_.labels) label_expansions_.push_back(compile(kLabelPrefix, k, v));
+  for (const auto& [k, v] : spec_.labels) label_expansions_.push_back(compile(false, k, v));
   for (const auto& [k, v] : spec_.annotations) {
-    annotation_expansions_.push_back(compile(kAnnotationPrefix, k, v));
+    annotation_expansions_.push_back(compile(true, k, v));
   }
 }
 
