@@ -1,5 +1,6 @@
-// tocsin's entry point: tunes the allocator, then hands argv to the command tree (cli.cpp).
+// tocsin's entry point: tunes the allocator and the open-file limit, then hands argv to the command tree (cli.cpp).
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -24,10 +25,22 @@ void tune_allocator() {
   if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 }
 
+// The soft open-file limit raised to the hard one, as Go's runtime does for Prometheus and
+// Alertmanager (Go 1.19+): every target keeps an idle connection for its next scrape
+// (engine/http/curl_client.cpp sizes that cache from this limit), on top of the API's
+// connections and the state files.
+void raise_open_file_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);  // a refusal keeps the soft limit; nothing else depends on it
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   tune_allocator();
+  raise_open_file_limit();
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
     return tocsin::app::run_command(tocsin::app::build_cli(), args, std::cout, std::cerr);

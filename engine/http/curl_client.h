@@ -1,7 +1,8 @@
 // CurlClient: tocsin's one outbound HTTP client — a libcurl multi handle driven by the engine's
 // Asio io_context (curl's "multi_socket" API). Scrapes, webhook/Slack/PagerDuty notifications and
 // email (libcurl's smtp:// and smtps://) all go through the same multi handle, so connections to
-// the same host are reused and nothing ever blocks the I/O thread: Asio watches the sockets curl
+// the same host are reused (its cache keeps an idle connection per target, up to a quarter of the
+// open-file limit) and nothing ever blocks the I/O thread: Asio watches the sockets curl
 // asks for (CURLMOPT_SOCKETFUNCTION → stream_descriptor::async_wait) and one steady_timer stands
 // in for curl's timeout (CURLMOPT_TIMERFUNCTION); DNS runs on curl's threaded resolver.
 //

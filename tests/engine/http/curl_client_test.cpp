@@ -301,6 +301,40 @@ TEST_F(CurlClientTest, ManyConcurrentRequestsAllComplete) {
   EXPECT_EQ(client_->in_flight(), 0u);
 }
 
+// Scrapes go to many targets one request at a time: each target's connection must be kept for
+// its next scrape, as Prometheus' client keeps idle connections per host. libcurl's default
+// cache holds 4 connections per transfer in progress, so with one request at a time the fifth
+// target's connection evicted the first and every scrape connected anew.
+TEST_F(CurlClientTest, ConnectionsToManyServersAreReusedOneRequestAtATime) {
+  constexpr int kServers = 12;
+  std::vector<std::unique_ptr<Router>> routers;
+  std::vector<std::unique_ptr<HttpServer>> servers;
+  for (int i = 0; i < kServers; ++i) {
+    routers.push_back(std::make_unique<Router>());
+    routers.back()->add("GET", "/peer", [](const Request& req) {
+      return Response::text(200, req.remote);  // the client's address:port, one per connection
+    });
+    ServerOptions so;
+    so.port = 0;
+    servers.push_back(std::make_unique<HttpServer>(io_, *routers.back(), so));
+    ASSERT_TRUE(servers.back()->start());
+  }
+  auto peer_of = [&](int i) {
+    HttpRequest req;
+    req.url = "http://127.0.0.1:" + std::to_string(servers[i]->port()) + "/peer";
+    auto r = fetch(req);
+    EXPECT_TRUE(r && r->status == 200);
+    return r ? r->body : std::string();
+  };
+  std::vector<std::string> first;
+  for (int i = 0; i < kServers; ++i) first.push_back(peer_of(i));
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < kServers; ++i) {
+      EXPECT_EQ(peer_of(i), first[i]) << "server " << i << ", round " << round + 2;
+    }
+  }
+}
+
 TEST_F(CurlClientTest, CallbackMayStartTheNextRequest) {
   int chain = 0;
   std::function<void(Result<HttpResponse>)> next = [&](Result<HttpResponse> r) {
