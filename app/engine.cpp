@@ -361,9 +361,13 @@ void Engine::persist_state(bool sync) {
   }
   // The dispatch state can be large (every alert): a snapshot of pointers is taken here and
   // streamed to the file by the worker, one write at a time (a change meanwhile waits a second).
+  // A change is written within a second; refreshes alone (alerts sent again, groups' next flush
+  // moving on) every kDispatchRefreshPersistInterval, and at shutdown.
   if (dispatcher_ && (sync || !dispatch_writing_) &&
-      dispatcher_->state_version() != dispatch_written_) {
-    dispatch_written_ = dispatcher_->state_version();
+      dispatch::dispatch_state_due(dispatcher_->state_version(), dispatcher_->refresh_version(),
+                                   dispatch_written_, clock_.now(), sync)) {
+    dispatch_written_ = {dispatcher_->state_version(), dispatcher_->refresh_version(),
+                         clock_.now()};
     dispatch_writing_ = true;
     auto job = [this, snap = dispatcher_->snapshot(clock_.now())] {
       const std::string path = state_path(options_, "dispatch.state");
@@ -374,7 +378,7 @@ void Engine::persist_state(bool sync) {
       if (!st) note_state_write_failure(path, st.error());
       asio::post(io_, [this, ok = bool(st)] {
         dispatch_writing_ = false;
-        if (!ok) dispatch_written_ = kNeverWritten;
+        if (!ok) dispatch_written_.state_version = kNeverWritten;
       });
     };
     if (sync) {
@@ -516,7 +520,8 @@ Status Engine::start() {
     }
     dispatch_state_.reset();
   }
-  dispatch_written_ = dispatcher_->state_version();
+  dispatch_written_ = {dispatcher_->state_version(), dispatcher_->refresh_version(),
+                       clock_.now()};
   // The dead-letter log: one JSON line per undeliverable notification, appended and fsynced
   // on the blocking pool under --storage.path (the endpoint lists the ones in memory).
   dispatcher_->set_dead_letter_hook([this](const dispatch::DeadLetter& dl) {

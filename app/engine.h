@@ -170,7 +170,7 @@ class Engine {
   std::uint64_t nflog_written_ = 0;
   std::uint64_t alerts_written_ = 0;  // rules_->state_version() last persisted
   std::uint64_t alerts_hash_ = 0;     // hash of the alert-state body last written
-  std::uint64_t dispatch_written_ = 0;  // dispatcher_->state_version() last persisted
+  dispatch::DispatchStateMarks dispatch_written_;  // the dispatcher's versions last persisted
   bool dispatch_writing_ = false;       // a dispatch.state write is on the worker (I/O thread)
   std::mutex dispatch_write_mu_;        // held while dispatch.state is written (any thread)
   std::optional<std::string> dispatch_state_;  // read at start, until the dispatcher exists

@@ -42,11 +42,16 @@ FlushBatch AggregationGroup::snapshot(Timestamp now) const {
   return b;
 }
 
-void AggregationGroup::delete_if_not_modified(const std::vector<SharedAlert>& sent) {
+bool AggregationGroup::delete_if_not_modified(const std::vector<SharedAlert>& sent) {
+  bool removed = false;
   for (const SharedAlert& a : sent) {
     auto it = alerts_.find(a->fingerprint());
-    if (it != alerts_.end() && it->second->updated_at == a->updated_at) alerts_.erase(it);
+    if (it != alerts_.end() && it->second->updated_at == a->updated_at) {
+      alerts_.erase(it);
+      removed = true;
+    }
   }
+  return removed;
 }
 
 }  // namespace tocsin::dispatch

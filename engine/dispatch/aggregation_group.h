@@ -63,7 +63,8 @@ class AggregationGroup {
   }
   FlushBatch snapshot(Timestamp now) const;
   // Removes each alert that is still exactly as it was sent (same updated_at).
-  void delete_if_not_modified(const std::vector<SharedAlert>& sent);
+  // Returns whether any alert was removed.
+  bool delete_if_not_modified(const std::vector<SharedAlert>& sent);
 
  private:
   const Route* route_;

@@ -90,7 +90,8 @@ Alert merge_alerts(const Alert& a, const Alert& b, Timestamp now) {
 bool overlaps(const Alert& prev, const Alert& next) { return overlaps_impl(prev, next); }
 bool overlaps(const StoredAlert& prev, const Alert& next) { return overlaps_impl(prev, next); }
 
-Result<SharedAlert> AlertStore::put(const Alert& a, Timestamp now) {
+Result<SharedAlert> AlertStore::put(const Alert& a, Timestamp now, PutOutcome* outcome) {
+  if (outcome) *outcome = PutOutcome::kChanged;
   const std::uint64_t fp = a.fingerprint();
   auto it = alerts_.find(fp);
   if (it == alerts_.end()) {
@@ -100,7 +101,8 @@ Result<SharedAlert> AlertStore::put(const Alert& a, Timestamp now) {
     }
     return alerts_.emplace(fp, StoredAlert::make(a)).first->second;
   }
-  const StoredAlert& prev = *it->second;
+  const SharedAlert before = it->second;
+  const StoredAlert& prev = *before;
   if (!overlaps(prev, a)) {
     it->second = StoredAlert::make(a);
   } else if (a.updated_at < prev.updated_at) {
@@ -118,6 +120,12 @@ Result<SharedAlert> AlertStore::put(const Alert& a, Timestamp now) {
       res.ends_at = ends;
       it->second = StoredAlert::make(res);
     }
+  }
+  const StoredAlert& next = *it->second;
+  if (outcome && !prev.resolved_at(now) && !next.resolved_at(now) &&
+      next.starts_at == prev.starts_at && next.ends_at >= prev.ends_at &&
+      next.timeout == prev.timeout && next.same_content(prev)) {
+    *outcome = PutOutcome::kRefreshed;
   }
   return it->second;
 }

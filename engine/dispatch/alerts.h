@@ -48,6 +48,14 @@ Alert merge_alerts(const Alert& a, const Alert& b, Timestamp now);
 bool overlaps(const Alert& prev, const Alert& next);
 bool overlaps(const StoredAlert& prev, const Alert& next);
 
+// What AlertStore::put did.
+enum class PutOutcome {
+  kChanged,    // a new alert, or one whose labels, annotations, generator URL, start, end guess
+               // (timeout) or resolution changed, or whose end moved earlier
+  kRefreshed,  // the same alert firing before and after, its end the same or later: only its
+               // end and update time moved (a sender's periodic re-send)
+};
+
 struct AlertStoreOptions {
   std::size_t limit = 0;             // 0 = unbounded
   Duration resolved_retention = 0;   // keep resolved alerts this long after ends_at
@@ -58,8 +66,8 @@ class AlertStore {
   explicit AlertStore(AlertStoreOptions options = {}) : options_(options) {}
 
   // Stores `a` (already prepared and validated), merged with the stored alert when they overlap.
-  // Returns the alert as stored.
-  Result<SharedAlert> put(const Alert& a, Timestamp now);
+  // Returns the alert as stored, and in `outcome` (when given) what changed.
+  Result<SharedAlert> put(const Alert& a, Timestamp now, PutOutcome* outcome = nullptr);
 
   // Puts a restored alert back as it was (no merge, no limit: it was accepted before).
   void restore(SharedAlert a) { alerts_.insert_or_assign(a->fingerprint(), std::move(a)); }

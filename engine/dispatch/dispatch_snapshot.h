@@ -47,4 +47,26 @@ struct DispatchSnapshot {
   static Result<DispatchSnapshot> decode(std::string_view body, Timestamp now);
 };
 
+// How old a written dispatch state may grow in refreshes alone (Dispatcher::refresh_version):
+// rules send a firing alert again every resend_delay (1m) with an end 4 × max(resend_delay,
+// interval) ahead, so a state this much behind still restores it firing with minutes to spare.
+inline constexpr Duration kDispatchRefreshPersistInterval = 30 * 1000;
+
+// What the last write of the dispatch state held: the dispatcher's versions and when.
+struct DispatchStateMarks {
+  std::uint64_t state_version = 0;
+  std::uint64_t refresh_version = 0;
+  Timestamp written_at = 0;
+};
+
+// Whether the dispatch state should be written now: when its state_version moved since
+// `written` (at once: alerts that came, changed or went); when only its refresh_version moved,
+// once `written` is kDispatchRefreshPersistInterval old, or on shutdown (`final`).
+inline bool dispatch_state_due(std::uint64_t state_version, std::uint64_t refresh_version,
+                               const DispatchStateMarks& written, Timestamp now, bool final) {
+  if (state_version != written.state_version) return true;
+  if (refresh_version == written.refresh_version) return false;
+  return final || now - written.written_at >= kDispatchRefreshPersistInterval;
+}
+
 }  // namespace tocsin::dispatch

@@ -279,7 +279,7 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
   std::size_t limited = 0;  // new alerts refused by --alerts.limit
   std::string first_limited;
   const std::size_t batch = alerts.size();
-  if (!alerts.empty()) ++state_version_;
+  bool changed = false, refreshed = false;
   for (Alert& in : alerts) {
     Alert a = prepare_alert(std::move(in), now, resolve_timeout);
     const bool firing = a.ends_at > now;
@@ -292,7 +292,8 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
       errors += (errors.empty() ? "" : "; ") + st.error().message;
       continue;
     }
-    auto stored = store_.put(a, now);
+    PutOutcome outcome = PutOutcome::kChanged;
+    auto stored = store_.put(a, now, &outcome);
     if (!stored) {
       if (stored.error().code == ErrorCode::kResourceExhausted) {
         if (limited++ == 0) {
@@ -308,8 +309,16 @@ Status Dispatcher::put_alerts(std::vector<Alert> alerts, Timestamp now) {
       continue;
     }
     inhibitor_->observe(a.labels, (*stored)->fingerprint(), (*stored)->ends_at);
+    const std::size_t groups_before = groups_.size();
     route_alert(*stored, a.labels, now);
+    if (outcome == PutOutcome::kRefreshed && groups_.size() == groups_before) {
+      refreshed = true;
+    } else {
+      changed = true;
+    }
   }
+  if (changed) ++state_version_;
+  if (refreshed) ++refresh_version_;
   metrics_->groups->Set(static_cast<double>(groups_.size()));
   if (limited > 0) {
     metrics_->limited->Increment(static_cast<double>(limited));
@@ -397,7 +406,10 @@ void Dispatcher::add_to_group(const SharedAlert& shared, const Labels& labels, c
   for (auto it = b; it != e; ++it) {
     Group* g = it->second;
     if (&g->ag.route() == &route && same_group(g->ag.labels(), labels, route.opts())) {
-      if (g->ag.insert(shared, now)) schedule_flush(g->self.lock());
+      if (g->ag.insert(shared, now)) {
+        schedule_flush(g->self.lock());
+        ++state_version_;  // the first flush moved ahead
+      }
       return;
     }
   }
@@ -425,8 +437,9 @@ void Dispatcher::schedule_flush(const std::shared_ptr<Group>& g) {
 
 void Dispatcher::on_group_timer(const std::shared_ptr<Group>& g) {
   const Timestamp now = scheduler_.now();
+  const bool first = !g->ag.has_flushed();
   g->ag.on_flush(now);  // the next flush is group_interval after this one, however long it takes
-  ++state_version_;
+  ++(first ? state_version_ : refresh_version_);
   schedule_flush(g);
   flush(g, now);
 }
@@ -442,8 +455,7 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
   auto finish = [this, state] {
     if (state->pending > 0) return;
     if (auto grp = state->group.lock(); grp && state->all_ok) {
-      grp->ag.delete_if_not_modified(state->resolved);
-      ++state_version_;
+      if (grp->ag.delete_if_not_modified(state->resolved)) ++state_version_;
     }
   };
 
@@ -505,6 +517,7 @@ void Dispatcher::flush(const std::shared_ptr<Group>& g, Timestamp now) {
     d->first_attempt = now;
     d->fallback_receiver = opts.fallback_receiver == opts.receiver ? "" : opts.fallback_receiver;
     g->inflight.insert(rks);
+    ++state_version_;  // a delivery unconfirmed until it ends
     ++state->pending;
     std::weak_ptr<Group> weak = g;
     d->done = [this, state, finish, weak, rk, rks, firing, resolved,

@@ -164,8 +164,16 @@ class Dispatcher {
   // State that survives a restart (the app writes it under --storage.path, kind
   // kDispatchStateKind): the stored alerts and the aggregation groups with their alerts, whether
   // they have flushed, when they flush next, and whether a delivery was still unconfirmed.
-  // state_version() changes whenever that state may have changed.
+  // state_version() changes with every change a restart must see at once: alerts that arrive,
+  // change, resolve or go, groups that appear, flush for the first time or go, deliveries that
+  // start or end. refresh_version() changes with what a restart can take from a snapshot a
+  // little older: a firing alert sent again unchanged but for a later end (rules send firing
+  // alerts again every resend_delay, Prometheus every minute), and a group's next flush moving
+  // on by group_interval. A snapshot missing such refreshes restores a firing alert with an end
+  // still minutes ahead, and a group whose next flush has passed flushes at once, the
+  // notification log keeping what was already sent from being sent again.
   std::uint64_t state_version() const { return state_version_; }
+  std::uint64_t refresh_version() const { return refresh_version_; }
   // Pointers to the stored alerts and the groups' timing; encode it on a worker.
   std::shared_ptr<const DispatchSnapshot> snapshot(Timestamp now) const;
   std::string snapshot_state(Timestamp now) const { return snapshot(now)->encode(); }
@@ -228,6 +236,7 @@ class Dispatcher {
   std::function<void(const DeadLetter&)> dead_letter_hook_;
   TimerId maintenance_timer_ = 0;
   std::uint64_t state_version_ = 0;
+  std::uint64_t refresh_version_ = 0;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
   struct Lane {  // one integration's deliveries
     std::size_t inflight = 0;

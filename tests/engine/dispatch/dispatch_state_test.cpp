@@ -261,3 +261,121 @@ TEST_F(DispatchStateTest, TheVersionMovesWithEveryChange) {
 
 }  // namespace
 }  // namespace tocsin::dispatch
+
+namespace tocsin::dispatch {
+namespace {
+
+// Rules send a firing alert again every minute with a later end: that is a refresh, written with
+// the next change or within kDispatchRefreshPersistInterval, not a change written every second.
+TEST_F(DispatchStateTest, ARepeatedFiringAlertIsARefreshAndAnyOtherUpdateIsAChange) {
+  Instance p(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  auto versions = [&] {
+    return std::pair(p.dispatcher->state_version(), p.dispatcher->refresh_version());
+  };
+  auto v = versions();
+  ASSERT_TRUE(p.dispatcher->put_alerts({alert("A", t0 + 4 * kMinute)}, t0));
+  EXPECT_NE(versions().first, v.first) << "a new alert";
+  v = versions();
+
+  clock_.set(t0 + kMinute);
+  Alert again = alert("A", clock_.now() + 4 * kMinute);
+  again.starts_at = t0;
+  ASSERT_TRUE(p.dispatcher->put_alerts({again}, clock_.now()));
+  EXPECT_EQ(versions().first, v.first) << "sent again with a later end";
+  EXPECT_NE(versions().second, v.second);
+  v = versions();
+
+  Alert same_end = again;  // the same end again (a second sender, a retry)
+  ASSERT_TRUE(p.dispatcher->put_alerts({same_end}, clock_.now()));
+  EXPECT_EQ(versions().first, v.first);
+
+  Alert annotated = again;
+  annotated.annotations["summary"] = "now with a summary";
+  ASSERT_TRUE(p.dispatcher->put_alerts({annotated}, clock_.now()));
+  EXPECT_NE(versions().first, v.first) << "an annotation changed";
+  v = versions();
+
+  // A firing update with an earlier end: the merge keeps the later end (Alertmanager's
+  // types.Alert.Merge), so nothing a restart needs changed.
+  Alert shorter = annotated;
+  shorter.ends_at = clock_.now() + kMinute;
+  ASSERT_TRUE(p.dispatcher->put_alerts({shorter}, clock_.now()));
+  EXPECT_EQ(versions().first, v.first) << "the stored end did not move";
+  ASSERT_EQ(p.dispatcher->alerts(clock_.now()).at(0).alert.ends_at, annotated.ends_at);
+
+  Alert resolved = annotated;
+  resolved.ends_at = clock_.now();
+  ASSERT_TRUE(p.dispatcher->put_alerts({resolved}, clock_.now()));
+  EXPECT_NE(versions().first, v.first) << "resolved";
+  v = versions();
+
+  Alert invalid = alert("", clock_.now() + kHour);
+  invalid.labels = {};
+  EXPECT_FALSE(p.dispatcher->put_alerts({invalid}, clock_.now()));
+  EXPECT_EQ(versions(), v) << "a refused alert changes nothing";
+}
+
+TEST_F(DispatchStateTest, AGroupsLaterFlushesAreRefreshesItsFirstIsAChange) {
+  Instance p(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p.dispatcher->put_alerts({alert("A", t0 + 24 * kHour)}, t0));
+  auto v = std::pair(p.dispatcher->state_version(), p.dispatcher->refresh_version());
+  p.scheduler.run_until(t0 + 30 * kSecond);  // the first flush, its delivery
+  ASSERT_EQ(p.recorder->sent.size(), 1u);
+  EXPECT_NE(p.dispatcher->state_version(), v.first);
+  v = std::pair(p.dispatcher->state_version(), p.dispatcher->refresh_version());
+  p.scheduler.run_until(t0 + 30 * kSecond + 5 * kMinute);  // nothing new to send
+  EXPECT_EQ(p.recorder->sent.size(), 1u);
+  EXPECT_EQ(p.dispatcher->state_version(), v.first);
+  EXPECT_NE(p.dispatcher->refresh_version(), v.second);
+}
+
+// A state written before the latest refreshes (the process killed within the refresh interval):
+// the group's next flush has passed, so it flushes at once, and the notification log keeps the
+// unchanged alert from being sent again; a firing alert stays firing.
+TEST_F(DispatchStateTest, AStateMissingTheLatestRefreshesSendsNothingTwice) {
+  auto p = std::make_unique<Instance>(clock_, kConfig);
+  const Timestamp t0 = clock_.now();
+  ASSERT_TRUE(p->dispatcher->put_alerts({alert("A", t0 + 4 * kMinute)}, t0));
+  p->scheduler.run_until(t0 + 31 * kSecond);
+  ASSERT_EQ(p->recorder->sent.size(), 1u);
+  const std::string state = p->dispatcher->snapshot_state(clock_.now());
+  const auto written = std::pair(p->dispatcher->state_version(), p->dispatcher->refresh_version());
+  // Five minutes of refreshes: the alert sent again each minute, one more flush.
+  for (int m = 1; m <= 5; ++m) {
+    p->scheduler.run_until(t0 + m * kMinute);
+    Alert again = alert("A", clock_.now() + 4 * kMinute);
+    again.starts_at = t0;
+    ASSERT_TRUE(p->dispatcher->put_alerts({again}, clock_.now()));
+  }
+  p->scheduler.run_until(t0 + 5 * kMinute + 40 * kSecond);
+  EXPECT_EQ(p->recorder->sent.size(), 1u);
+  EXPECT_EQ(p->dispatcher->state_version(), written.first) << "only refreshes since the write";
+  const std::string log = p->nflog.snapshot();
+  p.reset();  // killed: the state on disk is the one written at 31 s
+
+  auto next = std::make_unique<Instance>(clock_, kConfig);
+  ASSERT_TRUE(next->nflog.load(log));
+  ASSERT_TRUE(next->dispatcher->restore_state(state, clock_.now()));
+  const Timestamp restarted = clock_.now();
+  next->scheduler.run_until(restarted + kMinute);  // the flush at once, then a quiet minute
+  EXPECT_TRUE(next->recorder->sent.empty()) << next->recorder->sent[0].second;
+  const auto alerts = next->dispatcher->alerts(clock_.now());
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_GT(alerts[0].alert.ends_at, clock_.now() + kMinute) << "still firing, minutes ahead";
+}
+
+TEST(DispatchStateDue, ChangesAtOnceRefreshesEveryIntervalAndAtShutdown) {
+  const DispatchStateMarks w{10, 20, 1'000'000};
+  EXPECT_FALSE(dispatch_state_due(10, 20, w, w.written_at + 1, false));
+  EXPECT_FALSE(dispatch_state_due(10, 20, w, w.written_at + 1, true)) << "nothing to write";
+  EXPECT_TRUE(dispatch_state_due(11, 20, w, w.written_at + 1, false));
+  EXPECT_FALSE(dispatch_state_due(10, 21, w, w.written_at + kDispatchRefreshPersistInterval - 1,
+                                  false));
+  EXPECT_TRUE(dispatch_state_due(10, 21, w, w.written_at + kDispatchRefreshPersistInterval, false));
+  EXPECT_TRUE(dispatch_state_due(10, 21, w, w.written_at + 1, true));
+}
+
+}  // namespace
+}  // namespace tocsin::dispatch
