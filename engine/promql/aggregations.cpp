@@ -7,6 +7,7 @@
 #include <limits>
 #include <unordered_map>
 
+#include "engine/common/hash.h"
 #include "engine/promql/evaluator.h"
 
 namespace tocsin::promql {
@@ -62,15 +63,45 @@ struct Group {
   bool incremental_mean = false;
   std::vector<double> values;  // quantile
   std::vector<size_t> members;  // topk/bottomk/limitk: indexes into the input
+  size_t next_same_hash = kNoGroup;  // the next group whose grouping hash is the same
+  static constexpr size_t kNoGroup = static_cast<size_t>(-1);
 };
+
+// Whether the label `name` of a series is one of its group's labels.
+bool grouped_by(std::string_view name, const AggregateExpr& a) {
+  const bool listed = std::find(a.grouping.begin(), a.grouping.end(), name) != a.grouping.end();
+  return a.without ? (!listed && name != kMetricName) : listed;
+}
 
 Labels grouping_labels(const Labels& l, const AggregateExpr& a) {
   std::vector<Label> out;
   for (const auto& lb : l) {
-    bool listed = std::find(a.grouping.begin(), a.grouping.end(), lb.name) != a.grouping.end();
-    if (a.without ? (!listed && lb.name != kMetricName) : listed) out.push_back(lb);
+    if (grouped_by(lb.name, a)) out.push_back(lb);
   }
   return Labels::from_sorted(std::move(out));
+}
+
+// The hash of grouping_labels(l, a), without building them: a series finds its group without
+// a label set of its own (most series join a group that exists).
+std::uint64_t grouping_hash(const Labels& l, const AggregateExpr& a) {
+  std::uint64_t h = kFnvOffset;
+  for (const auto& lb : l) {
+    if (!grouped_by(lb.name, a)) continue;
+    h = fnv1a_sep(fnv1a(lb.name, h));
+    h = fnv1a_sep(fnv1a(lb.value, h));
+  }
+  return h;
+}
+
+// Whether `group` equals grouping_labels(l, a), without building the latter.
+bool same_grouping(const Labels& group, const Labels& l, const AggregateExpr& a) {
+  size_t i = 0;
+  for (const auto& lb : l) {
+    if (!grouped_by(lb.name, a)) continue;
+    if (i == group.size() || group[i] != lb) return false;
+    ++i;
+  }
+  return i == group.size();
 }
 
 void add_sample(Group& g, AggregateOp op, double f, bool first) {
@@ -187,20 +218,46 @@ Vector eval_aggregate(Evaluator& ev, const AggregateExpr& a, Timestamp ts) {
     param = std::clamp(param, -1.0, 1.0);
   }
 
-  std::unordered_map<Labels, size_t, LabelsHash> index;
+  std::unordered_map<Labels, size_t, LabelsHash> value_index;  // count_values: by its labels
+  std::unordered_map<std::uint64_t, size_t> index;  // grouping hash → the last group with it
   std::vector<Group> groups;
   for (size_t i = 0; i < in.size(); ++i) {
     Sample& s = in[i];
-    Labels key = grouping_labels(s.metric, a);
+    size_t at = Group::kNoGroup;
+    bool inserted = false;
     if (a.op == AggregateOp::kCountValues) {
-      key = LabelsBuilder(key).set(label_param, format_go_float(s.v)).labels();
+      Labels key = LabelsBuilder(grouping_labels(s.metric, a))
+                       .set(label_param, format_go_float(s.v))
+                       .labels();
+      auto [it, fresh] = value_index.try_emplace(key, groups.size());
+      if (fresh) {
+        groups.push_back(Group{});
+        groups.back().labels = std::move(key);
+      }
+      at = it->second;
+      inserted = fresh;
+    } else {
+      auto [it, fresh] = index.try_emplace(grouping_hash(s.metric, a), groups.size());
+      if (!fresh) {
+        for (size_t j = it->second; j != Group::kNoGroup; j = groups[j].next_same_hash) {
+          if (same_grouping(groups[j].labels, s.metric, a)) {
+            at = j;
+            break;
+          }
+        }
+      }
+      if (at == Group::kNoGroup) {  // a new group (first of its hash, or a collision)
+        at = groups.size();
+        groups.push_back(Group{});
+        groups.back().labels = grouping_labels(s.metric, a);
+        if (!fresh) {
+          groups.back().next_same_hash = it->second;
+          it->second = at;
+        }
+        inserted = true;
+      }
     }
-    auto [it, inserted] = index.try_emplace(key, groups.size());
-    if (inserted) {
-      groups.push_back(Group{});
-      groups.back().labels = key;
-    }
-    Group& g = groups[it->second];
+    Group& g = groups[at];
     g.drop_name = g.drop_name || s.drop_name;
     switch (a.op) {
       case AggregateOp::kTopk:
