@@ -28,6 +28,10 @@ POST /api/v2/alerts, no inhibit rule) gives the ingest CPU ratio.
 Every wait is bounded; every process is started here and stopped here; 127.0.0.1 only. The
 summary prints tocsin ÷ peers per metric as median (min–max) over the repeats, with the machine's
 load average at each run. A JSON file with every run's figures is written with --json.
+
+A/B mode: --baseline OTHER_TOCSIN runs that tocsin binary as the other side instead of the peers
+(same configuration, same alternation, no ingest run), so the ratios read new ÷ old: how a change
+to tocsin moved its own figures under identical load, without the peers' run-to-run spread.
 """
 import argparse, http.client, http.server, json, os, shutil, signal, socket, statistics
 import subprocess, sys, tempfile, threading, time
@@ -199,9 +203,10 @@ def notify_delays(deliveries):
 
 def start_side(side, a, cfgdir, ports, d, logf):
     """Starts one side with its state under d; returns (procs, ready_s, readies, api_port)."""
-    if side == "tocsin":
+    if side == "tocsin" or a.baseline:
+        binary = a.tocsin if side == "tocsin" else a.baseline
         p, ready = start_and_wait_ready(
-            [a.tocsin, "run", f"--config={cfgdir}/prometheus.yml",
+            [binary, "run", f"--config={cfgdir}/prometheus.yml",
              f"--config={cfgdir}/alertmanager.yml",
              f"--web.listen-address=127.0.0.1:{ports['tocsin']}",
              f"--storage.path={d}/data", "--log.level=warn"], ports["tocsin"], logf)
@@ -341,8 +346,8 @@ def summarize_ingest(ingest):
     return "\n".join(lines)
 
 
-def summarize(size, pairs):
-    lines = [f"\n== {size}: {len(pairs)} repeats; tocsin ÷ peers, median (min–max)"]
+def summarize(size, pairs, other="peers"):
+    lines = [f"\n== {size}: {len(pairs)} repeats; tocsin ÷ {other}, median (min–max)"]
     metrics = [("CPU-seconds", "cpu_s"), ("peak RSS", "peak_rss_mb"),
                ("steady RSS", "steady_rss_mb"), ("start-up to /-/ready", "ready_s"),
                ("start-up to /-/ready, the run's own start", "ready_in_run_s")]
@@ -351,7 +356,7 @@ def summarize(size, pairs):
                     ("slowest rule group", "slowest_s"),
                     ("notification delay after group_wait (median)", "notify_delay_median_s"),
                     ("notification delay after group_wait (max)", "notify_delay_max_s")]
-    lines.append(f"{'metric':48} {'ratio':>24}  {'tocsin':>22}  {'peers':>22}")
+    lines.append(f"{'metric':48} {'ratio':>24}  {'tocsin':>22}  {other:>22}")
     for label, key in metrics:
         rs = [ratio(t[key], p[key]) for t, p in pairs]
         lines.append(f"{label:48} {spread(rs):>24}  {spread([t[key] for t, _ in pairs]):>22}  "
@@ -359,12 +364,12 @@ def summarize(size, pairs):
     if size != "idle":
         same = all(set(map(tuple, t["alerts"])) == set(map(tuple, p["alerts"])) for t, p in pairs)
         counts = ", ".join(f"{len(t['alerts'])}/{len(p['alerts'])}" for t, p in pairs)
-        lines.append(f"firing alerts (tocsin/peers per repeat): {counts}; "
+        lines.append(f"firing alerts (tocsin/{other} per repeat): {counts}; "
                      f"same set on both sides: {'yes' if same else 'NO'}; "
                      f"as expected: {'yes' if all(p.get('as_expected') and t.get('as_expected') for t, p in pairs) else 'NO'}")
-        lines.append("notified groups (tocsin/peers): " +
+        lines.append(f"notified groups (tocsin/{other}): " +
                      ", ".join(f"{t['notified_groups']}/{p['notified_groups']}" for t, p in pairs))
-    lines.append("load average at run start (tocsin/peers): " +
+    lines.append(f"load average at run start (tocsin/{other}): " +
                  ", ".join(f"{t['load'][0]:.2f}/{p['load'][0]:.2f}" for t, p in pairs))
     return "\n".join(lines)
 
@@ -385,7 +390,11 @@ def main():
                     help="separate starts per side and repeat for the start-up median")
     ap.add_argument("--json", default="")
     ap.add_argument("--keep", action="store_true", help="keep each run's directory and log")
+    ap.add_argument("--baseline", default="",
+                    help="A/B mode: another tocsin binary as the other side instead of the peers")
     a = ap.parse_args()
+    if a.baseline:
+        a.ingest = "no"
     if a.repeats < 1 or a.repeats > 20 or not 10 <= a.duration <= 3600:
         ap.error("--repeats 1..20, --duration 10..3600")
     if not 1 <= a.startup_samples <= 20:
@@ -449,7 +458,7 @@ def main():
                             f"{sorted(expected ^ got_set)[:3]}")
                 pairs.append((got["tocsin"], got["peers"]))
             results[size] = [{"tocsin": t, "peers": p} for t, p in pairs]
-            report.append(summarize(size, pairs))
+            report.append(summarize(size, pairs, "baseline" if a.baseline else "peers"))
             print(report[-1], flush=True)
         finally:
             if exporter:
