@@ -124,7 +124,7 @@ Result<SharedAlert> AlertStore::put(const Alert& a, Timestamp now, PutOutcome* o
   const StoredAlert& next = *it->second;
   if (outcome && !prev.resolved_at(now) && !next.resolved_at(now) &&
       next.starts_at == prev.starts_at && next.ends_at >= prev.ends_at &&
-      next.timeout == prev.timeout && next.same_content(prev)) {
+      next.timeout == prev.timeout) {
     *outcome = PutOutcome::kRefreshed;
   }
   return it->second;

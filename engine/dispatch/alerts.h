@@ -50,10 +50,12 @@ bool overlaps(const StoredAlert& prev, const Alert& next);
 
 // What AlertStore::put did.
 enum class PutOutcome {
-  kChanged,    // a new alert, or one whose labels, annotations, generator URL, start, end guess
-               // (timeout) or resolution changed, or whose end moved earlier
-  kRefreshed,  // the same alert firing before and after, its end the same or later: only its
-               // end and update time moved (a sender's periodic re-send)
+  kChanged,    // a new alert, or one whose start, end guess (timeout) or resolution changed,
+               // or whose end moved earlier
+  kRefreshed,  // the same alert firing before and after with the same start, its end the same
+               // or later: a sender's periodic re-send, which may carry new annotations (a
+               // summary quoting $value) or a new generator URL; neither makes Alertmanager
+               // notify again
 };
 
 struct AlertStoreOptions {

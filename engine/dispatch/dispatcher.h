@@ -167,10 +167,11 @@ class Dispatcher {
   // state_version() changes with every change a restart must see at once: alerts that arrive,
   // change, resolve or go, groups that appear, flush for the first time or go, deliveries that
   // start or end. refresh_version() changes with what a restart can take from a snapshot a
-  // little older: a firing alert sent again unchanged but for a later end (rules send firing
-  // alerts again every resend_delay, Prometheus every minute), and a group's next flush moving
-  // on by group_interval. A snapshot missing such refreshes restores a firing alert with an end
-  // still minutes ahead, and a group whose next flush has passed flushes at once, the
+  // little older: a firing alert sent again with its start and a later end (rules send firing
+  // alerts again every resend_delay, Prometheus every minute; its annotations may have changed,
+  // which notifies no one), and a group's next flush moving on by group_interval. A snapshot
+  // missing such refreshes restores a firing alert with an end still minutes ahead and the
+  // annotations it had, and a group whose next flush has passed flushes at once, the
   // notification log keeping what was already sent from being sent again.
   std::uint64_t state_version() const { return state_version_; }
   std::uint64_t refresh_version() const { return refresh_version_; }

@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,12 +53,6 @@ class StoredAlert {
     }
   }
   std::string_view generator_url() const;
-  // Whether `o` has the same labels, annotations and generator URL (times not compared).
-  bool same_content(const StoredAlert& o) const {
-    return size_ == o.size_ && label_count_ == o.label_count_ &&
-           annotation_count_ == o.annotation_count_ &&
-           (size_ == 0 || std::memcmp(data_.get(), o.data_.get(), size_) == 0);
-  }
 
   Labels labels() const;
   Alert alert() const;

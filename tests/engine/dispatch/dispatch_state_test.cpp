@@ -265,8 +265,9 @@ TEST_F(DispatchStateTest, TheVersionMovesWithEveryChange) {
 namespace tocsin::dispatch {
 namespace {
 
-// Rules send a firing alert again every minute with a later end: that is a refresh, written with
-// the next change or within kDispatchRefreshPersistInterval, not a change written every second.
+// Rules send a firing alert again every minute with a later end (and new annotations when they
+// quote $value): that is a refresh, written with the next change or within
+// kDispatchRefreshPersistInterval, not a change written within a second.
 TEST_F(DispatchStateTest, ARepeatedFiringAlertIsARefreshAndAnyOtherUpdateIsAChange) {
   Instance p(clock_, kConfig);
   const Timestamp t0 = clock_.now();
@@ -290,10 +291,19 @@ TEST_F(DispatchStateTest, ARepeatedFiringAlertIsARefreshAndAnyOtherUpdateIsAChan
   ASSERT_TRUE(p.dispatcher->put_alerts({same_end}, clock_.now()));
   EXPECT_EQ(versions().first, v.first);
 
+  // New annotations (a summary quoting $value changes with every send): Alertmanager does not
+  // notify again for them, and the sender sends them again.
   Alert annotated = again;
   annotated.annotations["summary"] = "now with a summary";
   ASSERT_TRUE(p.dispatcher->put_alerts({annotated}, clock_.now()));
-  EXPECT_NE(versions().first, v.first) << "an annotation changed";
+  EXPECT_EQ(versions().first, v.first) << "an annotation changed";
+  EXPECT_NE(versions().second, v.second);
+  v = versions();
+
+  Alert earlier = annotated;
+  earlier.starts_at = t0 - kMinute;
+  ASSERT_TRUE(p.dispatcher->put_alerts({earlier}, clock_.now()));
+  EXPECT_NE(versions().first, v.first) << "the start moved";
   v = versions();
 
   // A firing update with an earlier end: the merge keeps the later end (Alertmanager's
