@@ -1,4 +1,5 @@
-// tocsin's entry point: tunes the allocator and the open-file limit, then hands argv to the command tree (cli.cpp).
+// tocsin's entry point: tunes the allocator and the open-file limit, then hands argv to the
+// command tree (cli.cpp).
 #include <malloc.h>
 #include <sys/resource.h>
 
