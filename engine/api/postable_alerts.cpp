@@ -27,6 +27,7 @@ struct TimeField {
 };
 
 // One postableAlert as read, checked and turned into an Alert by finish().
+// One is reused across a body's elements (clear() keeps the vectors' capacity).
 struct Element {
   bool has_labels = false;  // `labels` present and an object
   std::vector<Entry> labels;
@@ -36,12 +37,30 @@ struct Element {
   bool has_generator_url = false;
   std::string generator_url;
 
+  void clear() {
+    has_labels = false;
+    labels.clear();
+    annotations_kind = Annotations::kNone;
+    annotations.clear();
+    starts_at = {};
+    ends_at = {};
+    has_generator_url = false;
+    generator_url.clear();
+  }
   Result<Alert> finish();
 };
 
 // Sorts by name and keeps the last entry of each name, as a JSON object's duplicate keys do.
 void settle(std::vector<Entry>& v) {
-  std::stable_sort(v.begin(), v.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
+  auto by_name = [](const Entry& a, const Entry& b) { return a.name < b.name; };
+  if (v.size() <= 16) {
+    // An alert's few labels: an insertion sort (stable, and no scratch buffer to allocate).
+    for (std::size_t i = 1; i < v.size(); ++i) {
+      for (std::size_t j = i; j > 0 && by_name(v[j], v[j - 1]); --j) std::swap(v[j], v[j - 1]);
+    }
+  } else {
+    std::stable_sort(v.begin(), v.end(), by_name);
+  }
   std::size_t out = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (out > 0 && v[out - 1].name == v[i].name) {
@@ -100,7 +119,7 @@ Result<Alert> Element::finish() {
   }
   a.starts_at = *starts;
   a.ends_at = *ends;
-  if (has_generator_url) a.generator_url = std::move(generator_url);
+  if (has_generator_url) a.generator_url = generator_url;  // the scratch keeps its buffer
   return a;
 }
 
@@ -384,7 +403,7 @@ bool time_field(Reader& r, TimeField& f) {
 }
 
 // Reads one element of the array; a syntax error returns false, a bad alert lands in `out`.
-bool element(Reader& r, std::size_t index, PostableAlerts& out) {
+bool element(Reader& r, std::size_t index, Element& e, PostableAlerts& out) {
   auto reject = [&](const std::string& why) {
     out.errors += (out.errors.empty() ? "alert " : "; alert ") + std::to_string(index) + ": " + why;
   };
@@ -393,7 +412,7 @@ bool element(Reader& r, std::size_t index, PostableAlerts& out) {
     reject("alert must be an object");
     return true;
   }
-  Element e;
+  e.clear();
   const bool ok = r.object([&](std::string& key) {
     const char c = r.peek();
     if (key == "labels") {
@@ -436,7 +455,8 @@ Result<PostableAlerts> decode_postable_alerts(std::string_view body) {
   Reader r(body);
   PostableAlerts out;
   const bool is_array = r.peek() == '[';
-  const bool ok = is_array ? r.array([&](std::size_t i) { return element(r, i, out); })
+  Element scratch;
+  const bool ok = is_array ? r.array([&](std::size_t i) { return element(r, i, scratch, out); })
                            : r.skip_value();
   if (ok && r.at_end()) {
     if (!is_array) return invalid_argument("request body must be an array of alerts");
@@ -444,7 +464,7 @@ Result<PostableAlerts> decode_postable_alerts(std::string_view body) {
   }
   // Not JSON: the message nlohmann gives, which names the offending byte.
   try {
-    (void)nlohmann::json::parse(body);
+    [[maybe_unused]] const auto parsed = nlohmann::json::parse(body);
   } catch (const nlohmann::json::exception& e) {
     return invalid_argument(std::string("failed to parse request body: ") + e.what());
   }

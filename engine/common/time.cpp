@@ -168,14 +168,14 @@ std::optional<Timestamp> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (i != s.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = mon - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = min;
-  tm.tm_sec = sec;
-  std::int64_t secs = static_cast<std::int64_t>(timegm(&tm)) - offset_s;
+  // Calendar arithmetic rather than timegm (which takes the time-zone lock and normalises
+  // through struct tm): the first of the month, then the day as an offset, so an out-of-range
+  // day rolls over into the next month exactly as timegm would.
+  using namespace std::chrono;
+  const sys_days first = year_month_day{std::chrono::year{year}, month{static_cast<unsigned>(mon)},
+                                        std::chrono::day{1}};
+  const std::int64_t days = (first.time_since_epoch().count() + (day - 1));
+  const std::int64_t secs = days * 86400 + hour * 3600 + min * 60 + sec - offset_s;
   return secs * 1000 + frac_ms;
 }
 

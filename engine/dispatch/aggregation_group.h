@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <map>
-#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -70,7 +69,7 @@ class AggregationGroup {
   const Route* route_;
   Labels labels_;
   std::string key_;
-  std::unordered_map<std::uint64_t, SharedAlert> alerts_;
+  AlertsByFingerprint alerts_;
   bool has_flushed_ = false;
   Timestamp next_flush_ = 0;
 };

@@ -144,15 +144,12 @@ std::vector<Alert> AlertStore::list() const {
 
 std::vector<SharedAlert> AlertStore::gc(Timestamp now) {
   std::vector<SharedAlert> removed;
-  for (auto it = alerts_.begin(); it != alerts_.end();) {
-    const StoredAlert& a = *it->second;
-    if (a.ends_at != 0 && a.ends_at + options_.resolved_retention <= now) {
-      removed.push_back(std::move(it->second));
-      it = alerts_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  boost::unordered::erase_if(alerts_, [&](auto& entry) {
+    const StoredAlert& a = *entry.second;
+    if (a.ends_at == 0 || a.ends_at + options_.resolved_retention > now) return false;
+    removed.push_back(std::move(entry.second));
+    return true;
+  });
   return removed;
 }
 

@@ -16,8 +16,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "engine/common/result.h"
 #include "engine/common/time.h"
@@ -28,6 +29,12 @@ namespace tocsin::dispatch {
 
 // One stored version of an alert, shared by the store and the aggregation groups; never changed.
 using SharedAlert = std::shared_ptr<const StoredAlert>;
+
+// Alerts by fingerprint, as the store and each aggregation group index them: an open-addressing
+// table (one array, no node per alert), so a lookup of 100k alerts is one or two cache lines
+// rather than a chain of nodes, and growing it moves pairs rather than relinking nodes. Values
+// move when it grows: hold a SharedAlert, never a reference into the table.
+using AlertsByFingerprint = boost::unordered_flat_map<std::uint64_t, SharedAlert>;
 
 // Fills what a sender may leave out, as POST /api/v2/alerts does: updated_at = now; a missing
 // starts_at becomes ends_at (when set) or now; a missing ends_at becomes now + resolve_timeout
@@ -91,7 +98,7 @@ class AlertStore {
 
  private:
   AlertStoreOptions options_;
-  std::unordered_map<std::uint64_t, SharedAlert> alerts_;
+  AlertsByFingerprint alerts_;
 };
 
 // Alertmanager's alert order (types.AlertSlice): by job, then instance (an alert with the label

@@ -1,36 +1,29 @@
 #include "engine/dispatch/dispatch_snapshot.h"
 
-#include <algorithm>
-#include <unordered_map>
 #include <utility>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "engine/common/byte_codec.h"
 
 namespace tocsin::dispatch {
 
 void DispatchSnapshot::encode(const std::function<void(std::string_view)>& sink) const {
-  // The table: the store's alerts in address order (an index is a binary search), then the
-  // alerts only a group holds (an older version, or one the store collected).
-  std::vector<const StoredAlert*> table;
-  table.reserve(store.size());
-  for (const SharedAlert& a : store) table.push_back(a.get());
-  std::sort(table.begin(), table.end());
-  const std::size_t sorted = table.size();
+  // The table: the store's alerts in the store's order (store index i is table index i), then
+  // the alerts only a group holds (an older version, or one the store collected), in the order
+  // the groups name them. One open-addressing index from object to table position serves both.
+  boost::unordered_flat_map<const StoredAlert*, std::uint64_t> index;
+  index.reserve(store.size());
+  const std::size_t in_store = store.size();
+  for (std::size_t i = 0; i < in_store; ++i) index.try_emplace(store[i].get(), i);
   std::vector<const StoredAlert*> extra;
-  std::unordered_map<const StoredAlert*, std::uint64_t> extra_index;
   for (const Group& g : groups) {
     for (const SharedAlert& a : g.alerts) {
-      if (!std::binary_search(table.begin(), table.end(), a.get()) &&
-          extra_index.emplace(a.get(), sorted + extra.size()).second) {
-        extra.push_back(a.get());
-      }
+      if (index.try_emplace(a.get(), in_store + extra.size()).second) extra.push_back(a.get());
     }
   }
-  auto index_of = [&](const StoredAlert* a) -> std::uint64_t {
-    auto it = std::lower_bound(table.begin(), table.end(), a);
-    if (it != table.end() && *it == a) return it - table.begin();
-    return extra_index.at(a);
-  };
+  auto index_of = [&](const StoredAlert* a) -> std::uint64_t { return index.find(a)->second; };
   std::string buf;
   auto flush = [&](bool force) {
     if (force || buf.size() >= (1 << 15)) {
@@ -39,11 +32,11 @@ void DispatchSnapshot::encode(const std::function<void(std::string_view)>& sink)
     }
   };
   put_fixed64(buf, static_cast<std::uint64_t>(taken_at));
-  put_varint(buf, sorted + extra.size());
-  for (const StoredAlert* a : table) a->encode(buf), flush(false);
+  put_varint(buf, in_store + extra.size());
+  for (const SharedAlert& a : store) a->encode(buf), flush(false);
   for (const StoredAlert* a : extra) a->encode(buf), flush(false);
   put_varint(buf, store.size());
-  for (const SharedAlert& a : store) put_varint(buf, index_of(a.get())), flush(false);
+  for (std::size_t i = 0; i < in_store; ++i) put_varint(buf, i), flush(false);
   put_varint(buf, groups.size());
   for (const Group& g : groups) {
     put_bytes(buf, g.route_id);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <utility>
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -23,6 +24,7 @@ struct Dispatcher::Group {
   TimerId timer = 0;
   std::set<std::string> inflight;  // receiver keys whose delivery is still retrying
   std::weak_ptr<Group> self;       // for the index, which holds plain pointers
+  Group* next_same_hash = nullptr;  // group_index_'s chain: another group with the same hash
 };
 
 struct Dispatcher::Delivery {
@@ -394,17 +396,19 @@ bool same_group(const Labels& group, const Labels& alert_labels, const RouteOpts
 
 void Dispatcher::reindex_groups() {
   group_index_.clear();
-  for (auto& [key, g] : groups_) {
-    group_index_.emplace(group_hash_of(g->ag.route(), g->ag.labels()), g.get());
-  }
+  for (auto& [key, g] : groups_) index_group(index_hash(group_hash_of(g->ag.route(), g->ag.labels())), g.get());
+}
+
+void Dispatcher::index_group(std::uint64_t hash, Group* g) {
+  auto [it, inserted] = group_index_.try_emplace(hash, g);
+  g->next_same_hash = inserted ? nullptr : std::exchange(it->second, g);
 }
 
 void Dispatcher::add_to_group(const SharedAlert& shared, const Labels& labels, const Route& route,
                               Timestamp now) {
-  const std::uint64_t h = group_hash(route, labels);
-  auto [b, e] = group_index_.equal_range(h);
-  for (auto it = b; it != e; ++it) {
-    Group* g = it->second;
+  const std::uint64_t h = index_hash(group_hash(route, labels));
+  auto it = group_index_.find(h);
+  for (Group* g = it == group_index_.end() ? nullptr : it->second; g; g = g->next_same_hash) {
     if (&g->ag.route() == &route && same_group(g->ag.labels(), labels, route.opts())) {
       if (g->ag.insert(shared, now)) {
         schedule_flush(g->self.lock());
@@ -419,10 +423,10 @@ void Dispatcher::add_to_group(const SharedAlert& shared, const Labels& labels, c
     return;
   }
   Labels gl = group_labels(labels, route.opts());
-  auto g = std::make_shared<Group>(Group{AggregationGroup(&route, gl, now), 0, {}, {}});
+  auto g = std::make_shared<Group>(Group{AggregationGroup(&route, gl, now), 0, {}, {}, nullptr});
   g->self = g;
   groups_.emplace(std::make_pair(route.id(), std::move(gl)), g);
-  group_index_.emplace(h, g.get());
+  index_group(h, g.get());
   g->ag.insert(shared, now);
   schedule_flush(g);
 }
@@ -797,7 +801,7 @@ Status Dispatcher::restore_state(std::string_view body, Timestamp now) {
     if (rt == by_id.end()) continue;  // the route is gone: its alerts are routed again below
     auto key = std::make_pair(sg.route_id, sg.labels);
     if (groups_.count(key)) continue;
-    auto g = std::make_shared<Group>(Group{AggregationGroup(rt->second, sg.labels, now), 0, {}, {}});
+    auto g = std::make_shared<Group>(Group{AggregationGroup(rt->second, sg.labels, now), 0, {}, {}, nullptr});
     g->self = g;
     for (SharedAlert& a : sg.alerts) g->ag.insert(std::move(a), now);
     // A group due while tocsin was down, or whose delivery was not confirmed, flushes now;

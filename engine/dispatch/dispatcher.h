@@ -30,6 +30,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "engine/common/result.h"
 #include "engine/common/time.h"
 #include "engine/config/config.h"
@@ -102,6 +104,9 @@ struct DispatcherOptions {
   // the newest state. No accepted alert is dropped.
   std::size_t queue_limit_per_integration = 10000;
   std::function<double()> random;  // [0, 1) for jitter; default: a seeded PRNG
+  // Bits of the group index's hash kept (64 in use). Tests lower it so that groups share index
+  // slots and the lookup's chain of same-hash groups is exercised.
+  unsigned group_index_hash_bits = 64;
 };
 
 // An alert as the API shows it.
@@ -200,6 +205,11 @@ class Dispatcher {
   void add_to_group(const SharedAlert& a, const Labels& labels, const Route& route, Timestamp now);
   // Rebuilds group_index_ from groups_ (after groups were removed or routes replaced).
   void reindex_groups();
+  void index_group(std::uint64_t hash, Group* g);
+  std::uint64_t index_hash(std::uint64_t h) const {
+    const unsigned bits = options_.group_index_hash_bits;
+    return bits >= 64 ? h : h & ((std::uint64_t{1} << bits) - 1);
+  }
   void schedule_flush(const std::shared_ptr<Group>& g);
   void on_group_timer(const std::shared_ptr<Group>& g);
   void flush(const std::shared_ptr<Group>& g, Timestamp now);
@@ -231,8 +241,9 @@ class Dispatcher {
   AlertStore store_;
   // (route id, group labels) → group: owns the groups, in the API's order.
   std::map<std::pair<std::string, Labels>, std::shared_ptr<Group>> groups_;
-  // Hash of (route, group labels) → group, for put()'s lookup without building the key.
-  std::unordered_multimap<std::uint64_t, Group*> group_index_;
+  // Hash of (route, group labels) → group, for put()'s lookup without building the key; groups
+  // with the same hash are chained through Group::next_same_hash.
+  boost::unordered_flat_map<std::uint64_t, Group*> group_index_;
   std::deque<DeadLetter> dead_letters_;
   std::function<void(const DeadLetter&)> dead_letter_hook_;
   TimerId maintenance_timer_ = 0;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 #include "engine/common/result.h"
 
 namespace tocsin {
@@ -46,6 +49,34 @@ TEST(Rfc3339, RoundTrips) {
   EXPECT_FALSE(parse_rfc3339("2024-13-02T00:00:00Z"));
   Timestamp t = 1700000000123;
   EXPECT_EQ(parse_rfc3339(format_rfc3339(t)), t);
+}
+
+// The calendar arithmetic against libc's timegm, day by day over leap years, century years and
+// dates before 1970, and with the day numbers timegm rolls over into the next month.
+TEST(Rfc3339, AgreesWithTimegmAcrossTheCalendar) {
+  int checked = 0;
+  for (int year : {1, 1899, 1900, 1969, 1970, 1999, 2000, 2023, 2024, 2100, 2400, 9999}) {
+    for (int mon = 1; mon <= 12; ++mon) {
+      for (int day = 1; day <= 31; ++day) {
+        char text[40];
+        std::snprintf(text, sizeof text, "%04d-%02d-%02dT13:45:59.25Z", year, mon, day);
+        std::tm tm{};
+        tm.tm_year = year - 1900;
+        tm.tm_mon = mon - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = 13;
+        tm.tm_min = 45;
+        tm.tm_sec = 59;
+        const std::int64_t want = static_cast<std::int64_t>(timegm(&tm)) * 1000 + 250;
+        ASSERT_EQ(parse_rfc3339(text), want) << text;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 12 * 12 * 31);
+  EXPECT_EQ(parse_rfc3339("2024-02-29T12:00:00Z"), 1709208000000);
+  EXPECT_EQ(parse_rfc3339("1969-12-31T23:59:59Z"), -1000);
+  EXPECT_EQ(parse_rfc3339("2024-03-01T00:00:00-05:30"), parse_rfc3339("2024-03-01T05:30:00Z"));
 }
 
 TEST(ResultTest, RetryableByCodeOnly) {

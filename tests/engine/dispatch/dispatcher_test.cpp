@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <map>
 #include <set>
 #include <prometheus/registry.h>
 
@@ -367,6 +368,52 @@ TEST_F(DispatcherTest, EmptyGroupsRemovedByMaintenance) {
   scheduler_.run_until(t0 + 30 * kSecond + 5 * kMinute);  // resolved notification sent
   scheduler_.run_until(t0 + 7 * kMinute);
   EXPECT_EQ(dispatcher_->group_count(), 0u);
+}
+
+// The group index keeps no hash bits here: every group lands in one slot, and each alert must
+// still find its own group through the chain of same-hash groups, also after groups were removed
+// and the index rebuilt.
+TEST_F(DispatcherTest, GroupsSharingAnIndexHashStayApart) {
+  DispatcherOptions opts;
+  opts.group_index_hash_bits = 0;
+  start(kConfig, opts);
+  const Timestamp t0 = clock_.now();
+  std::vector<Alert> batch;
+  for (int name = 0; name < 10; ++name) {
+    for (int inst = 0; inst < 3; ++inst) {
+      const std::string n = "A" + std::to_string(name);
+      // A5..A9 resolve after a minute; A0..A4 fire on.
+      const Timestamp ends = name >= 5 ? t0 + kMinute : t0 + 24 * kHour;
+      batch.push_back(alert(n.c_str(), {{"instance", std::to_string(inst)}}, t0, ends));
+    }
+  }
+  put(batch);
+  EXPECT_EQ(dispatcher_->group_count(), 10u);
+  put(batch);  // the same alerts again: no new group
+  EXPECT_EQ(dispatcher_->group_count(), 10u);
+  scheduler_.run_until(t0 + 30 * kSecond);
+  ASSERT_EQ(sent("team").size(), 10u);
+  std::set<std::string> keys;
+  for (const Sent& s : sent("team")) {
+    ASSERT_EQ(s.n.alerts.size(), 3u) << s.n.group_key;
+    const std::string name(s.n.alerts[0].labels.get("alertname"));
+    for (const auto& a : s.n.alerts) EXPECT_EQ(a.labels.get("alertname"), name);
+    EXPECT_EQ(s.n.group_key, "{}:{alertname=\"" + name + "\"}");
+    keys.insert(s.n.group_key);
+  }
+  EXPECT_EQ(keys.size(), 10u);
+  // A5..A9 resolve, are notified, and their groups go; the index is rebuilt without them.
+  scheduler_.run_until(t0 + 30 * kSecond + 5 * kMinute);
+  scheduler_.run_until(t0 + 7 * kMinute);
+  EXPECT_EQ(dispatcher_->group_count(), 5u);
+  // A firing alert of a remaining group joins it; one of a removed group makes a new group.
+  put({alert("A2", {{"instance", "9"}}), alert("A7", {{"instance", "9"}})});
+  EXPECT_EQ(dispatcher_->group_count(), 6u);
+  auto groups = dispatcher_->groups(clock_.now());
+  std::map<std::string, std::size_t> sizes;
+  for (const auto& g : groups) sizes[std::string(g.labels.get("alertname"))] = g.alerts.size();
+  EXPECT_EQ(sizes, (std::map<std::string, std::size_t>{
+                       {"A0", 3}, {"A1", 3}, {"A2", 4}, {"A3", 3}, {"A4", 3}, {"A7", 1}}));
 }
 
 TEST_F(DispatcherTest, InflightLimitPerIntegrationQueuesTheRest) {
