@@ -99,26 +99,26 @@ Result<SharedAlert> AlertStore::put(const Alert& a, Timestamp now, PutOutcome* o
       return resource_exhausted("alert limit of " + std::to_string(options_.limit) +
                                 " reached: alert " + a.labels.to_braces() + " rejected");
     }
-    return alerts_.emplace(fp, StoredAlert::make(a)).first->second;
+    return alerts_.emplace(fp, StoredAlert::make(a, fp)).first->second;
   }
   const SharedAlert before = it->second;
   const StoredAlert& prev = *before;
   if (!overlaps(prev, a)) {
-    it->second = StoredAlert::make(a);
+    it->second = StoredAlert::make(a, fp);
   } else if (a.updated_at < prev.updated_at) {
     // The stored version is the younger one: it stays, with the merged times.
     Alert res = prev.alert();
     std::tie(res.starts_at, res.ends_at) = merged_times(a, prev, now);
-    it->second = StoredAlert::make(res);
+    it->second = StoredAlert::make(res, fp);
   } else {
     auto [starts, ends] = merged_times(prev, a, now);
     if (starts == a.starts_at && ends == a.ends_at) {
-      it->second = StoredAlert::make(a);
+      it->second = StoredAlert::make(a, fp);
     } else {
       Alert res = a;
       res.starts_at = starts;
       res.ends_at = ends;
-      it->second = StoredAlert::make(res);
+      it->second = StoredAlert::make(res, fp);
     }
   }
   const StoredAlert& next = *it->second;

@@ -47,6 +47,11 @@ std::string_view StoredAlert::Cursor::next() {
 }
 
 std::shared_ptr<const StoredAlert> StoredAlert::make(const Alert& a) {
+  return make(a, a.fingerprint());
+}
+
+std::shared_ptr<const StoredAlert> StoredAlert::make(const Alert& a, std::uint64_t fingerprint) {
+  assert(fingerprint == a.fingerprint());
   std::size_t size = 0;
   auto add = [&](std::string_view s) { size += varint_size(s.size()) + s.size(); };
   for (const Label& l : a.labels) add(l.name), add(l.value);
@@ -58,7 +63,7 @@ std::shared_ptr<const StoredAlert> StoredAlert::make(const Alert& a) {
   s->ends_at = a.ends_at;
   s->updated_at = a.updated_at;
   s->timeout = a.timeout;
-  s->fingerprint_ = a.fingerprint();
+  s->fingerprint_ = fingerprint;
   s->label_count_ = static_cast<std::uint32_t>(a.labels.size());
   s->annotation_count_ = static_cast<std::uint32_t>(a.annotations.size());
   s->size_ = static_cast<std::uint32_t>(size);

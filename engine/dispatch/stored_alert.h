@@ -28,6 +28,8 @@ namespace tocsin::dispatch {
 class StoredAlert {
  public:
   static std::shared_ptr<const StoredAlert> make(const Alert& a);
+  // The same, with a.fingerprint() already computed by the caller.
+  static std::shared_ptr<const StoredAlert> make(const Alert& a, std::uint64_t fingerprint);
   StoredAlert(const StoredAlert&) = delete;
   StoredAlert& operator=(const StoredAlert&) = delete;
 
