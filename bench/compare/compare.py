@@ -34,7 +34,7 @@ A/B mode: --baseline OTHER_TOCSIN runs that tocsin binary as the other side inst
 to tocsin moved its own figures under identical load, without the peers' run-to-run spread.
 """
 import argparse, http.client, http.server, json, os, shutil, signal, socket, statistics
-import subprocess, sys, tempfile, threading, time
+import random, subprocess, sys, tempfile, threading, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -47,9 +47,25 @@ GROUP_WAIT_S = 10
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now and outside the kernel's ephemeral range: the servers are started on it
+    again and again for a whole size, and a port from the ephemeral range can meanwhile become
+    the local end of some outgoing connection (a scrape, a notification), making the next start
+    fail with "address already in use"."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - 12000), low)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def log(msg):
@@ -123,7 +139,14 @@ def start_and_wait_ready(argv, port, logf, limit=60.0):
     deadline = t0 + limit
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{argv[0]} exited with {proc.returncode} before ready")
+            tail = ""
+            try:
+                logf.flush()
+                with open(logf.name, "rb") as f:
+                    tail = f.read()[-1500:].decode(errors="replace")
+            except (OSError, AttributeError):
+                pass
+            raise RuntimeError(f"{argv[0]} exited with {proc.returncode} before ready: {tail}")
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             c.request("GET", "/-/ready")
