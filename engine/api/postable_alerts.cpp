@@ -26,8 +26,8 @@ struct TimeField {
   std::string text;
 };
 
-// One postableAlert as read, checked and turned into an Alert by finish().
-// One is reused across a body's elements (clear() keeps the vectors' capacity).
+// One postableAlert as read, checked and turned into an Alert by finish(). A body's elements
+// are read into one Element in turn (clear() keeps the vectors' capacity).
 struct Element {
   bool has_labels = false;  // `labels` present and an object
   std::vector<Entry> labels;

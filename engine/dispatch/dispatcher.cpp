@@ -396,7 +396,9 @@ bool same_group(const Labels& group, const Labels& alert_labels, const RouteOpts
 
 void Dispatcher::reindex_groups() {
   group_index_.clear();
-  for (auto& [key, g] : groups_) index_group(index_hash(group_hash_of(g->ag.route(), g->ag.labels())), g.get());
+  for (auto& [key, g] : groups_) {
+    index_group(index_hash(group_hash_of(g->ag.route(), g->ag.labels())), g.get());
+  }
 }
 
 void Dispatcher::index_group(std::uint64_t hash, Group* g) {
@@ -801,7 +803,8 @@ Status Dispatcher::restore_state(std::string_view body, Timestamp now) {
     if (rt == by_id.end()) continue;  // the route is gone: its alerts are routed again below
     auto key = std::make_pair(sg.route_id, sg.labels);
     if (groups_.count(key)) continue;
-    auto g = std::make_shared<Group>(Group{AggregationGroup(rt->second, sg.labels, now), 0, {}, {}, nullptr});
+    auto g = std::make_shared<Group>(
+        Group{AggregationGroup(rt->second, sg.labels, now), 0, {}, {}, nullptr});
     g->self = g;
     for (SharedAlert& a : sg.alerts) g->ag.insert(std::move(a), now);
     // A group due while tocsin was down, or whose delivery was not confirmed, flushes now;
