@@ -188,8 +188,9 @@ TEST_F(EmailTest, StarttlsWithCa) {
 }
 
 TEST_F(EmailTest, ConnectionRefusedIsRetryable) {
+  testing::RefusingPort refusing;
   config::EmailConfig c;
-  c.smarthost = "127.0.0.1:" + std::to_string(testing::free_port());
+  c.smarthost = "127.0.0.1:" + std::to_string(refusing.port());
   c.from = "a@b.c";
   c.to = "d@e.f";
   c.require_tls = false;

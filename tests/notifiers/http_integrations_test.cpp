@@ -157,7 +157,8 @@ TEST_F(HttpIntegrations, WebhookTimeout) {
 }
 
 TEST_F(HttpIntegrations, WebhookConnectionRefusedRedactsUrl) {
-  std::string url = "http://127.0.0.1:" + std::to_string(testing::free_port()) + "/secret-token";
+  testing::RefusingPort refusing;
+  std::string url = "http://127.0.0.1:" + std::to_string(refusing.port()) + "/secret-token";
   auto n = *WebhookNotifier::create(webhook_config(url), deps_);
   NotifyResult r = run(*n, testing::sample_notification());
   ASSERT_FALSE(r.status);

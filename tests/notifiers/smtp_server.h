@@ -46,6 +46,7 @@ class SmtpServer {
 // "content_type", "parts": [{"content_type", "cte", "charset", "text"}], "defects"}.
 nlohmann::json parse_mime(const std::string& eml_path);
 
-using tocsin::testing::free_port;  // tests/support/net.h
+using tocsin::testing::free_port;     // tests/support/net.h
+using tocsin::testing::RefusingPort;  // tests/support/net.h
 
 }  // namespace tocsin::notifiers::testing

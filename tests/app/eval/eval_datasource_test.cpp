@@ -137,8 +137,9 @@ TEST_F(RealPrometheus, Errors) {
   EXPECT_EQ(secret.exit_code, 1);
   EXPECT_NE(secret.err.find("/nonexistent/pw"), std::string::npos) << secret.err;
   // Nothing listens there.
+  RefusingPort refusing;
   auto down = eval({"--rules", "rules.yml", "--datasource.url",
-                    "http://127.0.0.1:" + std::to_string(free_port()), "--from", from, "--to",
+                    "http://127.0.0.1:" + std::to_string(refusing.port()), "--from", from, "--to",
                     format_rfc3339(kBase + kHour)});
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.err.find("datasource"), std::string::npos) << down.err;

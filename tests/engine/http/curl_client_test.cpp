@@ -15,6 +15,7 @@
 
 #include "engine/http/server.h"
 #include "tests/engine/http/tls_server.h"
+#include "tests/support/net.h"
 #include "tests/support/subprocess.h"
 
 namespace tocsin::http {
@@ -264,13 +265,9 @@ TEST_F(CurlClientTest, BasicAuthAndBearer) {
 }
 
 TEST_F(CurlClientTest, ConnectionRefusedIsUnavailable) {
-  std::uint16_t port;
-  {
-    asio::ip::tcp::acceptor a(io_, {asio::ip::make_address("127.0.0.1"), 0});
-    port = a.local_endpoint().port();
-  }
+  tocsin::testing::RefusingPort refusing;
   HttpRequest req;
-  req.url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  req.url = "http://127.0.0.1:" + std::to_string(refusing.port()) + "/metrics";
   auto r = fetch(req);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kUnavailable) << r.error().message;

@@ -6,6 +6,7 @@
 #include "parser/exposition/content_type.h"
 #include "tests/engine/http/tls_server.h"
 #include "tests/engine/scrape/scrape_testing.h"
+#include "tests/support/net.h"
 #include "tests/support/subprocess.h"
 
 namespace tocsin::scrape {
@@ -187,12 +188,8 @@ TEST_F(ScrapeLoopTest, Http500) {
 }
 
 TEST_F(ScrapeLoopTest, ConnectionRefused) {
-  std::uint16_t port;
-  {
-    boost::asio::ip::tcp::acceptor a(io_, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    port = a.local_endpoint().port();
-  }
-  make_loop("127.0.0.1:" + std::to_string(port));
+  tocsin::testing::RefusingPort refusing;
+  make_loop("127.0.0.1:" + std::to_string(refusing.port()));
   scrape(kT0);
   EXPECT_EQ(loop_->status().health, TargetHealth::kDown);
   EXPECT_EQ(reasons_.back(), "connection");
