@@ -6,14 +6,13 @@
 #include <set>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-
 #include "engine/model/labels.h"
 #include "engine/rules/unsupported.h"
 #include "engine/template/prometheus_data.h"
 #include "engine/template/prometheus_functions.h"
 #include "parser/promql/parse.h"
 #include "parser/template/parse.h"
+#include "parser/yaml/load.h"
 #include "rules/builtin_files.h"
 
 namespace tocsin::rules {
@@ -33,8 +32,8 @@ std::optional<std::vector<std::shared_ptr<const tmpl::Tree>>> parse_rule_templat
 
 namespace {
 
-SourcePos pos_of(const YAML::Node& n) {
-  YAML::Mark m = n.Mark();
+SourcePos pos_of(const yaml::Node& n) {
+  const yaml::Mark& m = n.mark();
   if (m.line < 0) return {};
   return {m.line + 1, m.column + 1};
 }
@@ -56,7 +55,7 @@ SourcePos pos_at(std::string_view text, size_t p) {
 // Maps byte `offset` of a scalar's value back to the file: walks the source the way a YAML
 // reader produces the value (escapes, folded line breaks, block indentation). Best effort:
 // exotic escapes and chomping details may put the column a little off, never the line.
-SourcePos scalar_offset_position(std::string_view text, const YAML::Mark& mark,
+SourcePos scalar_offset_position(std::string_view text, const yaml::Mark& mark,
                                  std::uint32_t offset) {
   if (mark.pos < 0 || static_cast<size_t>(mark.pos) >= text.size()) return {};
   size_t p = static_cast<size_t>(mark.pos);
@@ -143,26 +142,26 @@ class Loader {
   RuleFileResult run() {
     RuleFile file;
     file.path = path_;
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text_));
-    } catch (const YAML::Exception& e) {
-      error({e.mark.line + 1, e.mark.column + 1}, e.msg);
+    auto loaded = yaml::load(text_);
+    if (!loaded) {
+      error({loaded.error().mark.line + 1, loaded.error().mark.column + 1},
+            loaded.error().message);
       return tl::unexpected(std::move(errors_));
     }
-    if (root.IsNull() || !root.IsDefined()) return file;  // empty file: no groups
-    if (!root.IsMap()) {
+    const yaml::Node& root = *loaded;
+    if (root.is_null() || !root.defined()) return file;  // empty file: no groups
+    if (!root.is_map()) {
       error(pos_of(root), "cannot unmarshal " + kind(root) + " into rulefmt.RuleGroups");
       return tl::unexpected(std::move(errors_));
     }
     check_keys(root, {"groups"}, "rulefmt.RuleGroups");
-    YAML::Node groups = root["groups"];
-    if (groups && !groups.IsNull()) {
-      if (!groups.IsSequence()) {
+    const yaml::Node& groups = root["groups"];
+    if (groups && !groups.is_null()) {
+      if (!groups.is_sequence()) {
         error(pos_of(groups), "cannot unmarshal " + kind(groups) + " into []rulefmt.RuleGroup");
       } else {
         std::set<std::string> names;
-        for (const auto& g : groups) {
+        for (const yaml::Node& g : groups.items()) {
           GroupSpec spec = group(g);
           if (spec.name.empty()) {
             error(pos_of(g), "Groupname must not be empty");
@@ -178,11 +177,11 @@ class Loader {
   }
 
  private:
-  static std::string kind(const YAML::Node& n) {
-    if (n.IsSequence()) return "!!seq";
-    if (n.IsMap()) return "!!map";
-    if (n.IsNull()) return "!!null";
-    return "!!str `" + n.Scalar() + "`";
+  static std::string kind(const yaml::Node& n) {
+    if (n.is_sequence()) return "!!seq";
+    if (n.is_map()) return "!!map";
+    if (n.is_null()) return "!!null";
+    return "!!str `" + n.scalar() + "`";
   }
 
   void error(SourcePos pos, std::string message, bool unsupported = false) {
@@ -190,12 +189,13 @@ class Loader {
   }
 
   // Unknown and repeated keys of a mapping.
-  void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> known,
+  void check_keys(const yaml::Node& map, std::initializer_list<std::string_view> known,
                   std::string_view type, bool any_key = false) {
     std::map<std::string, SourcePos> seen;
-    for (const auto& kv : map) {
-      std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
-      SourcePos pos = pos_of(kv.first);
+    for (std::size_t i = 0; i < map.pair_count(); ++i) {
+      const yaml::Node& k = map.key(i);
+      std::string key = k.is_scalar() ? k.scalar() : "";
+      SourcePos pos = pos_of(k);
       if (auto it = seen.find(key); it != seen.end()) {
         error(pos, "mapping key \"" + key + "\" already defined at line " +
                        std::to_string(it->second.line));
@@ -209,16 +209,16 @@ class Loader {
     }
   }
 
-  std::string scalar(const YAML::Node& n, std::string_view what) {
-    if (!n || n.IsNull()) return "";
-    if (!n.IsScalar()) {
+  std::string scalar(const yaml::Node& n, std::string_view what) {
+    if (!n || n.is_null()) return "";
+    if (!n.is_scalar()) {
       error(pos_of(n), "cannot unmarshal " + kind(n) + " into " + std::string(what));
       return "";
     }
-    return n.Scalar();
+    return n.scalar();
   }
 
-  Duration duration(const YAML::Node& n) {
+  Duration duration(const yaml::Node& n) {
     std::string s = scalar(n, "model.Duration");
     if (s.empty()) return 0;
     auto d = parse_duration(s);
@@ -229,29 +229,29 @@ class Loader {
     return *d;
   }
 
-  std::map<std::string, std::string> string_map(const YAML::Node& n, const char* what,
+  std::map<std::string, std::string> string_map(const yaml::Node& n, const char* what,
                                                 std::map<std::string, SourcePos>* positions) {
     std::map<std::string, std::string> out;
-    if (!n || n.IsNull()) return out;
-    if (!n.IsMap()) {
+    if (!n || n.is_null()) return out;
+    if (!n.is_map()) {
       error(pos_of(n), "cannot unmarshal " + kind(n) + " into map[string]string");
       return out;
     }
     check_keys(n, {}, "", true);  // only duplicates: every key is allowed
-    for (const auto& kv : n) {
-      std::string k = scalar(kv.first, "string");
-      out[k] = scalar(kv.second, "string");
-      if (positions) (*positions)[k] = pos_of(kv.second);
+    for (std::size_t i = 0; i < n.pair_count(); ++i) {
+      std::string k = scalar(n.key(i), "string");
+      out[k] = scalar(n.value(i), "string");
+      if (positions) (*positions)[k] = pos_of(n.value(i));
     }
     (void)what;
     return out;
   }
 
-  GroupSpec group(const YAML::Node& g) {
+  GroupSpec group(const yaml::Node& g) {
     GroupSpec spec;
     spec.file = path_;
     spec.pos = pos_of(g);
-    if (!g.IsMap()) {
+    if (!g.is_map()) {
       error(pos_of(g), "cannot unmarshal " + kind(g) + " into rulefmt.RuleGroup");
       return spec;
     }
@@ -260,10 +260,10 @@ class Loader {
                "rulefmt.RuleGroup");
     spec.name = scalar(g["name"], "string");
     spec.interval = duration(g["interval"]);
-    if (g["query_offset"] && !g["query_offset"].IsNull()) {
+    if (g["query_offset"] && !g["query_offset"].is_null()) {
       spec.query_offset = duration(g["query_offset"]);
     }
-    if (auto l = g["limit"]; l && !l.IsNull()) {
+    if (const yaml::Node& l = g["limit"]; l && !l.is_null()) {
       std::string s = scalar(l, "int");
       try {
         size_t used = 0;
@@ -279,22 +279,22 @@ class Loader {
         error(pos_of(g["labels"]), "invalid label name: " + k);
       }
     }
-    YAML::Node rules = g["rules"];
-    if (rules && !rules.IsNull()) {
-      if (!rules.IsSequence()) {
+    const yaml::Node& rules = g["rules"];
+    if (rules && !rules.is_null()) {
+      if (!rules.is_sequence()) {
         error(pos_of(rules), "cannot unmarshal " + kind(rules) + " into []rulefmt.Rule");
       } else {
         int index = 0;
-        for (const auto& r : rules) spec.rules.push_back(rule(r, spec, ++index));
+        for (const yaml::Node& r : rules.items()) spec.rules.push_back(rule(r, spec, ++index));
       }
     }
     return spec;
   }
 
-  RuleSpec rule(const YAML::Node& r, const GroupSpec& group, int index) {
+  RuleSpec rule(const yaml::Node& r, const GroupSpec& group, int index) {
     RuleSpec spec;
     spec.pos = pos_of(r);
-    if (!r.IsMap()) {
+    if (!r.is_map()) {
       error(pos_of(r), "cannot unmarshal " + kind(r) + " into rulefmt.Rule");
       return spec;
     }
@@ -302,7 +302,7 @@ class Loader {
                "rulefmt.Rule");
     spec.record = scalar(r["record"], "string");
     spec.alert = scalar(r["alert"], "string");
-    YAML::Node expr = r["expr"];
+    const yaml::Node& expr = r["expr"];
     spec.expr = scalar(expr, "string");
     spec.expr_pos = expr ? pos_of(expr) : spec.pos;
     spec.hold = duration(r["for"]);
@@ -333,7 +333,7 @@ class Loader {
     } else {
       auto parsed = promql::parse_expr(spec.expr);
       if (!parsed) {
-        SourcePos at = scalar_offset_position(text_, expr.Mark(), parsed.error().offset);
+        SourcePos at = scalar_offset_position(text_, expr.mark(), parsed.error().offset);
         if (at.line == 0) at = spec.expr_pos;
         if (auto why = unsupported_syntax(spec.expr)) {
           rule_error(at, "could not parse expression: not supported: " + *why + " (" +

@@ -194,6 +194,8 @@ def seeds():
     s["matchers_fuzz"] = [x for x in literals("tests/parser/matchers/parse_test.cpp",
                                               "tests/parser/matchers/matcher_test.cpp")
                           if len(x) < 512] + list(yaml_values("matchers", *rule_yaml))
+    s["yaml_fuzz"] = list(files("rules/**/*.yml", "tests/**/*.yml", "docs/examples/**/*.yml")) + \
+        [x for x in literals("tests/parser/yaml/block_reader_test.cpp") if b":" in x]
     s["api_v2_fuzz"] = [x for x in literals("tests/engine/api/postable_alerts_test.cpp",
                                             "tests/engine/api/alertmanager_v2_test.cpp")
                         if x.lstrip()[:1] in (b"[", b"{")]
@@ -210,7 +212,7 @@ def shared_seeds(shared):
                     with open(p, "rb") as f:
                         yield f.read()
 
-    s = {"promql_parser_fuzz": [], "config_fuzz": [], "template_fuzz": []}
+    s = {"promql_parser_fuzz": [], "config_fuzz": [], "template_fuzz": [], "yaml_fuzz": []}
     ev = re.compile(rb"^\s*eval\w*\s+(?:instant\s+at\s+\S+|range\s+from\s+\S+\s+to\s+\S+\s+step\s+\S+)\s+(.*)$")
     for data in tree("promql/*.test"):
         for line in data.split(b"\n"):
@@ -223,6 +225,7 @@ def shared_seeds(shared):
             if body:
                 s["promql_parser_fuzz"].append(body)
     s["config_fuzz"] += list(tree("alertmanager/**/*.yml", "promtool/*.yml"))
+    s["yaml_fuzz"] += list(tree("promtool/*.yml"))
     s["template_fuzz"] += list(tree("alertmanager/templates/*.tmpl"))
     return s
 

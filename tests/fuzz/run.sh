@@ -3,7 +3,7 @@
 #
 #   tests/fuzz/run.sh BIN_DIR SECONDS [TARGET...]
 #     BIN_DIR  the fuzz binaries' folder (build-fuzz/tests/fuzz)
-#     TARGET   default: all six targets
+#     TARGET   default: all seven targets
 #
 # Each target starts from its seed corpus (tests/fuzz/corpus/TARGET) plus, when the conformance
 # data is present (TOCSIN_SHARED_DIR, default ../shared beside the checkout), seeds taken from it;
@@ -25,7 +25,7 @@ seconds=$2
 shift 2
 targets=("$@")
 ((${#targets[@]})) || targets=(promql_parser_fuzz exposition_fuzz template_fuzz config_fuzz
-                               matchers_fuzz api_v2_fuzz)
+                               matchers_fuzz api_v2_fuzz yaml_fuzz)
 work=${TOCSIN_FUZZ_WORK:-$bin/work}
 shared=${TOCSIN_SHARED_DIR:-$here/../../../shared}
 mkdir -p "$work"
