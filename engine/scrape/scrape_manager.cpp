@@ -84,15 +84,15 @@ Status ScrapeManager::apply(const config::Config& cfg) {
   std::map<std::string, std::unique_ptr<Pool>> fresh;
   std::set<std::string> keep;
   for (const auto& sc : cfg.scrape_configs) {
-    std::string fp = fingerprint(sc);
-    if (auto it = pools_.find(sc.job_name); it != pools_.end() && it->second->fingerprint == fp) {
+    // Fingerprints are printed only on a reload, for jobs that exist on both sides (printing is
+    // the slowest part of a first apply, and start-up does not need it).
+    if (auto it = pools_.find(sc.job_name);
+        it != pools_.end() && fingerprint(it->second->config) == fingerprint(sc)) {
       keep.insert(sc.job_name);
       continue;
     }
     auto pool = std::make_unique<Pool>();
     pool->config = sc;
-    pool->fingerprint = std::move(fp);
-    pool->series_fingerprint = series_fingerprint(sc);
     auto rules = compile(std::span<const RelabelConfig>(sc.relabel_configs));
     if (!rules) {
       return tl::unexpected(rules.error().with_context("scrape job " + sc.job_name +
@@ -113,7 +113,7 @@ Status ScrapeManager::apply(const config::Config& cfg) {
     Pool& old = *it->second;
     if (auto next = fresh.find(it->first); next != fresh.end()) {
       Pool& p = *next->second;
-      p.same_series_options = p.series_fingerprint == old.series_fingerprint;
+      p.same_series_options = series_fingerprint(p.config) == series_fingerprint(old.config);
       old.discoveries.clear();
       for (auto& [key, l] : old.loops) {
         scheduler_.remove(l.job);

@@ -84,8 +84,6 @@ class ScrapeManager {
   };
   struct Pool {
     config::ScrapeConfig config;
-    std::string fingerprint;         // config as printed + secrets, to detect changes
-    std::string series_fingerprint;  // the options a loop's series cache depends on
     std::shared_ptr<const ScrapeOptions> options;
     std::vector<RelabelRule> relabel_rules;
     std::map<std::string, std::vector<TargetGroup>> groups;  // by provider: "static", "file/0"
