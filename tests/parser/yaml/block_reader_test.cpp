@@ -301,7 +301,8 @@ TEST(BlockReader, AgreesOnGeneratedDocuments) {
     ASSERT_EQ(diff, "") << "document " << i << ":\n" << doc;
     accepted_count += accepted;
   }
-  std::cout << accepted_count << " of " << kDocs << " generated documents read by the block reader\n";
+  std::cout << accepted_count << " of " << kDocs
+            << " generated documents read by the block reader\n";
   EXPECT_GT(accepted_count, kDocs / 2);  // the reader does not just give up
 }
 
